@@ -1,0 +1,117 @@
+/**
+ * `createCollabServer(options)`: the library entry. It returns the ShareDB backend, an Express router for `/api`,
+ * `/healthz` and `/readyz`, `attach(httpServer, { path })` for WebSocket upgrades on one path, and `close()`.
+ * It never takes over the host app's other routes or upgrade paths, and it opens nothing until called.
+ */
+import type { Server } from 'node:http';
+import type ShareDB from 'sharedb';
+import type { Router } from 'express';
+import { DEFAULT_LIMITS, DEFAULT_WS_PATH } from '@concord/shared';
+import { Engine } from './engine/engine.js';
+import { DocService } from './engine/doc-service.js';
+import type { Authenticator, Authorizer, Validator } from './engine/policies.js';
+import { allowAllAuthenticator } from './engine/policies.js';
+import type { Storage } from './storage/storage.js';
+import type { PubSubAdapter } from './pubsub/pubsub.js';
+import { createMemoryStorage } from './storage/memory.js';
+import { silentLogger, type Logger } from './observability/logger.js';
+import type { OriginRule } from './transport/origin-policy.js';
+import { WebSocketTransport } from './transport/websocket/websocket-transport.js';
+import { collabRouter } from './transport/http/collab-router.js';
+
+export interface CollabServerOptions {
+  /** Authentication: `"none"` runs open (every connection is the anonymous principal), explicitly. */
+  auth: 'none' | Authenticator;
+  /** Default: in-memory storage (nothing persists). */
+  storage?: Storage;
+  /** Default: in-process pub/sub (one process). */
+  pubsub?: PubSubAdapter;
+  /** Default: allow everything. */
+  authorizer?: Authorizer;
+  /** Default: the OT types' own checks only. */
+  validator?: Validator;
+  /** Origins allowed for browsers. Default: localhost / 127.0.0.1 on any port. */
+  origins?: OriginRule;
+  /** Take client addresses from `X-Forwarded-For`. Default false. */
+  trustProxy?: boolean;
+  /** Limits; each defaults to the shared `DEFAULT_LIMITS`. */
+  limits?: Partial<TransportLimits>;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+export interface TransportLimits {
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  maxJsonDepth: number;
+  heartbeatMs: number;
+  authDeadlineMs: number;
+  connectionsPerIp: number;
+}
+
+export interface CollabServer {
+  /** The ShareDB backend, for server-side `backend.connect()` and custom middleware. */
+  readonly backend: ShareDB;
+  readonly engine: Engine;
+  /** Promise-based document operations as a session (what the REST routes use). */
+  readonly docs: DocService;
+  /** Mount on the host app: serves `/api`, `/healthz`, `/readyz`. */
+  readonly router: Router;
+  /** Serves WebSocket upgrades on `path` (default `/ws`) of an HTTP server. */
+  attach(server: Server, options?: { path?: string }): void;
+  /** Open WebSocket connections. */
+  readonly connectionCount: number;
+  /** Stops taking connections, closes sockets with 1001, lets in-flight commits finish, closes storage. */
+  close(): Promise<void>;
+}
+
+export function createCollabServer(options: CollabServerOptions): CollabServer {
+  const logger = options.logger ?? silentLogger();
+  const engine = new Engine({
+    storage: options.storage ?? createMemoryStorage({ milestoneInterval: 100 }),
+    pubsub: options.pubsub,
+    policies: {
+      authenticator: options.auth === 'none' ? allowAllAuthenticator : options.auth,
+      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+      ...(options.validator ? { validator: options.validator } : {}),
+    },
+    onError: (err) => logger.error({ err }, 'sharedb error'),
+  });
+  const origins = options.origins ?? { kind: 'local' };
+  const trustProxy = options.trustProxy ?? false;
+  const limits: TransportLimits = {
+    maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
+    maxBufferedBytes: DEFAULT_LIMITS.maxBufferedBytes,
+    maxJsonDepth: DEFAULT_LIMITS.maxJsonDepth,
+    heartbeatMs: DEFAULT_LIMITS.heartbeatMs,
+    authDeadlineMs: DEFAULT_LIMITS.authDeadlineMs,
+    connectionsPerIp: DEFAULT_LIMITS.connectionsPerIp,
+    ...options.limits,
+  };
+  const transports: WebSocketTransport[] = [];
+  const router = collabRouter(engine, { origins, trustProxy, maxBodyBytes: limits.maxMessageBytes }, logger);
+  let closing: Promise<void> | undefined;
+  return {
+    backend: engine.backend,
+    engine,
+    docs: new DocService(engine),
+    router,
+    attach(server, attachOptions) {
+      const transport = new WebSocketTransport(engine, {
+        ...limits, path: attachOptions?.path ?? DEFAULT_WS_PATH, trustProxy, origins,
+      }, logger);
+      transport.attach(server);
+      transports.push(transport);
+    },
+    get connectionCount() {
+      return transports.reduce((sum, t) => sum + t.connectionCount, 0);
+    },
+    close() {
+      closing ??= (async () => {
+        for (const transport of transports) transport.close();
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * `loadConfig(env)`: the standalone server's configuration from environment variables, validated at once. Every
+ * problem is reported with the variable's name, and the process refuses to start on any of them. Importing this
+ * module reads nothing; `main.ts` passes `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS } from '@concord/shared';
+import type { StorageKind } from './storage/storage.js';
+
+export type Durability = 'process' | 'power';
+
+export interface AuthConfig {
+  /** HS256 shared secret (`AUTH_JWT_SECRET`). */
+  jwtSecret?: string;
+  /** PEM public key for RS256 / ES256 (`AUTH_JWT_PUBLIC_KEY`). */
+  jwtPublicKey?: string;
+  /** Required `iss` claim (`AUTH_JWT_ISSUER`). */
+  issuer?: string;
+  /** Required `aud` claim (`AUTH_JWT_AUDIENCE`). */
+  audience?: string;
+}
+
+export interface Config {
+  /** `PORT`, default 8080; `0` picks a free port. */
+  port: number;
+  /** `HOST`, default 127.0.0.1. */
+  host: string;
+  /** `NODE_ENV`: `production` turns on the strict defaults. */
+  production: boolean;
+  /** `STORAGE`: default `sqlite`, or `mongo` when `MONGO_URL` is set. */
+  storage: StorageKind;
+  /** `DATA_DIR`, default `./data`: the embedded SQLite store. */
+  dataDir: string;
+  /** `MONGO_URL`. */
+  mongoUrl?: string;
+  /** `REDIS_URL`: Redis pub/sub between processes. */
+  redisUrl?: string;
+  /** `DURABILITY`, default `process`. */
+  durability: Durability;
+  /** `MILESTONE_INTERVAL`, default 100 versions. */
+  milestoneInterval: number;
+  /** JWT verification; undefined means no authentication (development, or `AUTH_DISABLED=true`). */
+  auth?: AuthConfig;
+  /** `ALLOWED_ORIGINS`; undefined means the default (development: local origins; production: `PUBLIC_ORIGIN`). */
+  allowedOrigins?: string[];
+  /** `PUBLIC_ORIGIN`, default `http://HOST:PORT`. */
+  publicOrigin: string;
+  /** `TRUST_PROXY`, default false. */
+  trustProxy: boolean;
+  /** `MAX_MESSAGE_BYTES`, default 1 MiB. */
+  maxMessageBytes: number;
+  /** `LIMIT_OPS_PER_SEC`, default 200; 0 = off. */
+  opsPerSec: number;
+  /** `LIMIT_PRESENCE_PER_SEC`, default 50; 0 = off. */
+  presencePerSec: number;
+  /** `LIMIT_CONNECTIONS_PER_IP`, default 256; 0 = off. */
+  connectionsPerIp: number;
+  /** `METRICS_TOKEN`. */
+  metricsToken?: string;
+  /** `CONFIG_FILE`, parsed (collections, rules, schemas, retention). */
+  file?: Record<string, unknown>;
+  /** `LOG_LEVEL`, default `info`. */
+  logLevel: string;
+  /** Warnings to log at start (for example: running without authentication). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration; throws a ConfigError naming every invalid variable. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+  const production = read.oneOf('NODE_ENV', ['production', 'development', 'test'], 'development') === 'production';
+  const port = read.integer('PORT', 8080, 0, 65535);
+  const host = read.string('HOST') ?? '127.0.0.1';
+  const mongoUrl = read.string('MONGO_URL');
+  if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) problems.push('MONGO_URL must start with mongodb:// or mongodb+srv://');
+  const storage = read.oneOf('STORAGE', ['sqlite', 'memory', 'mongo'], mongoUrl ? 'mongo' : 'sqlite') as StorageKind;
+  if (storage === 'mongo' && !mongoUrl) problems.push('STORAGE=mongo needs MONGO_URL');
+  const redisUrl = read.string('REDIS_URL');
+  if (redisUrl !== undefined && !/^(rediss?|unix):\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis://, rediss:// or unix://');
+  const auth = readAuth(read, problems);
+  const authDisabled = read.boolean('AUTH_DISABLED', false);
+  const warnings: string[] = [];
+  if (!auth && production && !authDisabled) {
+    problems.push('NODE_ENV=production needs authentication: set AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY ' +
+      '(or AUTH_DISABLED=true to run without it, explicitly)');
+  }
+  if (!auth) warnings.push('authentication is off: every connection is the anonymous principal and may edit every document');
+  const allowedOrigins = read.string('ALLOWED_ORIGINS')?.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
+  }
+  const publicOrigin = read.string('PUBLIC_ORIGIN') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!/^https?:\/\/[^/\s]+$/.test(publicOrigin)) problems.push('PUBLIC_ORIGIN must be an origin like https://example.com');
+  const config: Config = {
+    port, host, production, storage,
+    dataDir: read.string('DATA_DIR') ?? './data',
+    mongoUrl, redisUrl,
+    durability: read.oneOf('DURABILITY', ['process', 'power'], 'process') as Durability,
+    milestoneInterval: read.integer('MILESTONE_INTERVAL', 100, 1, 1_000_000),
+    auth, allowedOrigins, publicOrigin,
+    trustProxy: read.boolean('TRUST_PROXY', false),
+    maxMessageBytes: read.integer('MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 64 * 1_048_576),
+    opsPerSec: read.integer('LIMIT_OPS_PER_SEC', DEFAULT_LIMITS.opsPerSec, 0, 1_000_000),
+    presencePerSec: read.integer('LIMIT_PRESENCE_PER_SEC', DEFAULT_LIMITS.presencePerSec, 0, 1_000_000),
+    connectionsPerIp: read.integer('LIMIT_CONNECTIONS_PER_IP', DEFAULT_LIMITS.connectionsPerIp, 0, 1_000_000),
+    metricsToken: read.string('METRICS_TOKEN'),
+    file: readConfigFile(read.string('CONFIG_FILE'), problems),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    warnings,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
+  const jwtSecret = read.string('AUTH_JWT_SECRET');
+  const jwtPublicKey = read.string('AUTH_JWT_PUBLIC_KEY');
+  if (jwtSecret !== undefined && jwtPublicKey !== undefined) problems.push('set AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY, not both');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) problems.push('AUTH_JWT_SECRET must be at least 32 bytes');
+  if (jwtPublicKey !== undefined && !jwtPublicKey.includes('BEGIN PUBLIC KEY')) problems.push('AUTH_JWT_PUBLIC_KEY must be a PEM public key');
+  const issuer = read.string('AUTH_JWT_ISSUER');
+  const audience = read.string('AUTH_JWT_AUDIENCE');
+  if (jwtSecret === undefined && jwtPublicKey === undefined) {
+    if (issuer !== undefined || audience !== undefined) problems.push('AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY');
+    return undefined;
+  }
+  return { jwtSecret, jwtPublicKey, issuer, audience };
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`CONFIG_FILE ${path} must hold a JSON object`);
+      return undefined;
+    }
+    return value as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`CONFIG_FILE ${path} cannot be read as JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Typed reads of environment variables; each problem names its variable. Empty strings count as unset. */
+class Reader {
+  constructor(private readonly env: Env, private readonly problems: string[]) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  oneOf(name: string, allowed: readonly string[], fallback: string): string {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw;
+  }
+}

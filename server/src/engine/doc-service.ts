@@ -1,0 +1,137 @@
+/**
+ * Document operations as promises, for REST and other server-side callers. Each call runs as a session's own
+ * in-process ShareDB agent, so the same middleware (authorization, validation, author stamping) applies as on
+ * the WebSocket. Errors are ConcordErrors with catalogue codes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'sharedb/lib/client/index.js';
+import { ConcordError, shortTypeName, typeUri, type TypeName } from '@concord/shared';
+import type { Engine } from './engine.js';
+import type { Session } from './principal.js';
+import type { StoredSnapshot, SubmittedOp } from './middleware.js';
+import { toConcordError } from './error-mapping.js';
+
+export interface DocState {
+  v: number;
+  type: TypeName;
+  data: unknown;
+}
+
+export interface HistoryOp {
+  v: number;
+  op?: unknown;
+  create?: { type: TypeName; data?: unknown };
+  del?: true;
+  src?: string;
+  seq?: number;
+  m: { ts?: number; user?: string };
+}
+
+type Callback<T> = (err: unknown, value?: T) => void;
+interface BackendCalls {
+  fetch(agent: unknown, c: string, id: string, options: object, cb: Callback<StoredSnapshot>): void;
+  fetchSnapshot(agent: unknown, c: string, id: string, v: number | null, cb: Callback<StoredSnapshot>): void;
+  fetchSnapshotByTimestamp(agent: unknown, c: string, id: string, ts: number, cb: Callback<StoredSnapshot>): void;
+  getOps(agent: unknown, c: string, id: string, from: number, to: number | null, o: object, cb: Callback<SubmittedOp[]>): void;
+  submit(agent: unknown, c: string, id: string, op: SubmittedOp, o: object, cb: Callback<unknown>): void;
+}
+
+type Run<T> = (backend: BackendCalls, agent: unknown, cb: Callback<T>) => void;
+
+export class DocService {
+  private readonly engine: Engine;
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  async create(session: Session, collection: string, id: string, type: TypeName, data: unknown): Promise<DocState> {
+    await this.submit(session, collection, id, { v: 0, create: { type: typeUri(type), data } });
+    return this.get(session, collection, id);
+  }
+
+  async get(session: Session, collection: string, id: string): Promise<DocState> {
+    const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    return toDocState(snapshot);
+  }
+
+  async getAtVersion(session: Session, collection: string, id: string, version: number): Promise<DocState> {
+    const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) =>
+      b.fetchSnapshot(agent, collection, id, version, cb));
+    if (snapshot.v < version) throw new ConcordError('ERR_VERSION_AHEAD', `document is at version ${snapshot.v}`);
+    return toDocState(snapshot);
+  }
+
+  async getAtTime(session: Session, collection: string, id: string, timestamp: number): Promise<DocState> {
+    const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) =>
+      b.fetchSnapshotByTimestamp(agent, collection, id, timestamp, cb));
+    return toDocState(snapshot);
+  }
+
+  /** Ops with versions in [from, to), at most `limit` of them. */
+  async ops(session: Session, collection: string, id: string, from: number, to: number | null): Promise<HistoryOp[]> {
+    // Adapters refuse ranges past the current version ("Missing ops"), so the range ends at the document's version.
+    const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    if (current.v === 0) throw new ConcordError('ERR_DOC_NOT_FOUND', 'document not found');
+    const end = to === null ? current.v : Math.min(to, current.v);
+    if (from >= end) return [];
+    const ops = await this.call<SubmittedOp[]>(session, (b, agent, cb) =>
+      b.getOps(agent, collection, id, from, end, { opsOptions: { metadata: true } }, cb));
+    return ops.map(toHistoryOp);
+  }
+
+  /** Submits an op (or create / delete) and resolves with the version after it. */
+  async submit(session: Session, collection: string, id: string, op: SubmittedOp): Promise<number> {
+    // Every stored op names its source; REST ops without an Idempotency-Key get a one-off src.
+    const submitted: SubmittedOp = op.src === undefined ? { ...op, src: `rest-${randomUUID()}`, seq: 1 } : { ...op };
+    try {
+      await this.callRaw<unknown>(session, (b, agent, cb) => b.submit(agent, collection, id, submitted, {}, cb));
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      // Already committed under the same src/seq (an idempotent retry) or transformed to nothing: not a failure.
+      if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') throw toConcordError(err);
+      if (code === 'ERR_NO_OP') return (await this.get(session, collection, id)).v;
+    }
+    return submitted.v + 1;
+  }
+
+  /** Runs a backend call as the session; errors become catalogue errors. */
+  private call<T>(session: Session, run: Run<T>): Promise<T> {
+    return this.callRaw(session, run).catch((err: unknown) => {
+      throw toConcordError(err);
+    });
+  }
+
+  /** Runs a backend call as the session's own in-process agent, converting its callback to a promise. */
+  private async callRaw<T>(session: Session, run: Run<T>): Promise<T> {
+    const connection: Connection = this.engine.connect(session);
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        try {
+          run(this.engine.backend as unknown as BackendCalls, (connection as unknown as { agent: unknown }).agent,
+            (err, value) => (err ? reject(err) : resolve(value as T)));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    } finally {
+      connection.close();
+    }
+  }
+}
+
+function toDocState(snapshot: StoredSnapshot): DocState {
+  const type = shortTypeName(snapshot.type);
+  if (!type) throw new ConcordError('ERR_DOC_NOT_FOUND', 'document not found');
+  return { v: snapshot.v, type, data: snapshot.data };
+}
+
+function toHistoryOp(op: SubmittedOp): HistoryOp {
+  const out: HistoryOp = { v: op.v, m: { ts: op.m?.ts, user: op.m?.user } };
+  if (op.src !== undefined) out.src = op.src;
+  if (op.seq !== undefined) out.seq = op.seq;
+  if (op.create) out.create = { type: shortTypeName(op.create.type) ?? 'json0', data: op.create.data };
+  else if (op.del) out.del = true;
+  else out.op = op.op;
+  return out;
+}

@@ -1,0 +1,174 @@
+/**
+ * The engine: a ShareDB backend built from a storage, a pub/sub and the policies, with the middleware that enforces
+ * them. It knows nothing of HTTP or WebSockets: transports hand it a duplex object stream per client (`open`) or
+ * use an in-process connection (`connect`).
+ *
+ * Lifecycle: construct, serve, then `close()`: it waits for submits already in flight to commit, then closes the
+ * pub/sub and the storage.
+ */
+import type { Duplex } from 'node:stream';
+import ShareDB from 'sharedb';
+import type { Connection } from 'sharedb/lib/client/index.js';
+import { ConcordError, registerTypes, shortTypeName, type TypeRegistry } from '@concord/shared';
+import type { Storage } from '../storage/storage.js';
+import type { PubSubAdapter } from '../pubsub/pubsub.js';
+import { createMemoryPubSub } from '../pubsub/memory.js';
+import { ALLOW_ALL, type Action, type Policies } from './policies.js';
+import { use, useSync, sessionOf, type EngineAgent, type SubmitContext } from './middleware.js';
+import type { Session } from './principal.js';
+import { ANONYMOUS } from './principal.js';
+import { EngineStats } from './engine-stats.js';
+
+export interface EngineOptions {
+  storage: Storage;
+  /** Default: in-process pub/sub. */
+  pubsub?: PubSubAdapter;
+  /** Default: allow everything. */
+  policies?: Partial<Policies>;
+  /** Called with errors ShareDB cannot report to a client (default: ShareDB's logger). */
+  onError?: (err: Error) => void;
+}
+
+type SubmitCallback = (err: unknown, ...rest: unknown[]) => void;
+type SubmitFn = (agent: unknown, index: string, id: string, op: unknown, options: unknown, cb: SubmitCallback) => void;
+
+const INTERNAL_SESSION: Session = { principal: ANONYMOUS, remoteAddress: '127.0.0.1', transport: 'internal' };
+
+export class Engine {
+  readonly backend: ShareDB;
+  readonly storage: Storage;
+  readonly pubsub: PubSubAdapter;
+  readonly policies: Policies;
+  readonly stats = new EngineStats();
+  private inFlight = 0;
+  private drained: Array<() => void> = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(options: EngineOptions) {
+    registerTypes(ShareDB.types as unknown as TypeRegistry);
+    this.storage = options.storage;
+    this.pubsub = options.pubsub ?? createMemoryPubSub();
+    this.policies = { ...ALLOW_ALL, ...options.policies };
+    this.backend = new ShareDB({
+      db: this.storage.db,
+      pubsub: this.pubsub.pubsub,
+      milestoneDb: this.storage.milestoneDb,
+      presence: true,
+      doNotForwardSendPresenceErrorsToClient: true,
+      // ShareDB would otherwise write a snapshot and an op for ops that change nothing.
+      doNotCommitNoOps: true,
+      errorHandler: (err: Error) => options.onError?.(err),
+    } as ShareDB.ShareDBOptions);
+    this.trackInFlightSubmits();
+    this.installMiddleware();
+  }
+
+  /** Serves one client over a duplex object stream of ShareDB protocol messages. */
+  open(stream: Duplex, session: Session): EngineAgent {
+    return this.backend.listen(stream, session) as unknown as EngineAgent;
+  }
+
+  /** An in-process ShareDB client acting as the given session (the server itself by default). */
+  connect(session: Session = INTERNAL_SESSION): Connection {
+    return this.backend.connect(undefined, session);
+  }
+
+  /** Submits still being transformed or committed. */
+  get submitsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves once no submit is in flight. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  /** Waits for in-flight commits, then closes pub/sub and storage. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drain();
+      await this.pubsub.close();
+      await this.storage.close();
+    })();
+    return this.closing;
+  }
+
+  /** Counts submits from arrival to their final callback, so that `close()` can let them finish. */
+  private trackInFlightSubmits(): void {
+    const backend = this.backend as unknown as { submit: SubmitFn };
+    const submit = backend.submit.bind(this.backend);
+    backend.submit = (agent, index, id, op, options, cb) => {
+      this.inFlight++;
+      this.stats.submitted++;
+      submit(agent, index, id, op, options, (err, ...rest) => {
+        if (err) this.stats.rejected++;
+        if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
+        cb(err, ...rest);
+      });
+    };
+  }
+
+  private installMiddleware(): void {
+    const { backend } = this;
+    useSync(backend, 'connect', ({ agent, req }) => {
+      agent.custom.session = req ?? INTERNAL_SESSION;
+    });
+    use(backend, 'submit', (request) => this.authorizeSubmit(request));
+    useSync(backend, 'apply', (request) => this.validate(request));
+    useSync(backend, 'afterWrite', (request) => this.stats.recordCommit(request.ops.length, request.start));
+    use(backend, 'readSnapshots', async (request) => {
+      const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
+      for (const snapshot of request.snapshots) {
+        const allowed = await this.policies.authorizer.authorize({
+          principal, action: 'read', collection: request.collection, id: snapshot.id,
+        });
+        if (!allowed) request.rejectSnapshotRead(snapshot, new ConcordError('ERR_FORBIDDEN', 'read not allowed'));
+      }
+    });
+    use(backend, 'receivePresence', async ({ agent, presence }) => {
+      const principal = sessionOf(agent)?.principal ?? ANONYMOUS;
+      const [collection, id] = splitChannel(presence.ch);
+      const allowed = await this.policies.authorizer.authorize({ principal, action: 'presence', collection, id });
+      if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
+      // Stamp the sender as the server knows it: a client cannot speak as someone else.
+      if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
+        const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
+        presence.p = { ...(presence.p as Record<string, unknown>), user };
+      }
+    });
+  }
+
+  private async authorizeSubmit(request: SubmitContext): Promise<void> {
+    const session = sessionOf(request.agent);
+    const principal = session?.principal ?? ANONYMOUS;
+    const action: Action = request.op.create ? 'create' : request.op.del ? 'delete' : 'write';
+    const allowed = await this.policies.authorizer.authorize({
+      principal, action, collection: request.collection, id: request.id,
+    });
+    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
+    // Author of record in the op log (`m.user`), read back by the history routes.
+    request.op.m = { ...request.op.m, user: principal.sub };
+  }
+
+  private validate(request: SubmitContext): void {
+    const { op, snapshot } = request;
+    const type = shortTypeName(op.create ? op.create.type : snapshot?.type);
+    if (!type) return; // ShareDB itself rejects unknown types and ops on missing documents.
+    this.policies.validator.validateOp({
+      collection: request.collection,
+      id: request.id,
+      type,
+      data: snapshot?.data,
+      ...(op.op !== undefined ? { op: op.op } : {}),
+      ...(op.create ? { create: { type, data: op.create.data } } : {}),
+      ...(op.del ? { del: true } : {}),
+    });
+  }
+}
+
+/** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */
+function splitChannel(channel: string): [string, string | undefined] {
+  const dot = channel.indexOf('.');
+  return dot < 0 ? [channel, undefined] : [channel.slice(0, dot), channel.slice(dot + 1)];
+}

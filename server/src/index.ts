@@ -1,0 +1,15 @@
+export { createCollabServer } from './collab-server.js';
+export type { CollabServer, CollabServerOptions, TransportLimits } from './collab-server.js';
+export { loadConfig, ConfigError } from './config.js';
+export type { Config } from './config.js';
+export { Engine } from './engine/engine.js';
+export { DocService } from './engine/doc-service.js';
+export type * from './engine/policies.js';
+export type { Principal, Session } from './engine/principal.js';
+export { ANONYMOUS } from './engine/principal.js';
+export { createJwtAuthenticator } from './policy/jwt-authenticator.js';
+export type { Storage, StorageKind } from './storage/storage.js';
+export type { PubSubAdapter } from './pubsub/pubsub.js';
+export { createMemoryPubSub } from './pubsub/memory.js';
+export { createLogger } from './observability/logger.js';
+export { startServer } from './standalone.js';

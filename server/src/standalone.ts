@@ -1,0 +1,74 @@
+/**
+ * The standalone server: storage and pub/sub from the configuration, an Express app with the collab router (and
+ * the demo pages), WebSocket upgrades on `/ws`, and a graceful `close()`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Config } from './config.js';
+import { createCollabServer, type CollabServer } from './collab-server.js';
+import { createJwtAuthenticator } from './policy/jwt-authenticator.js';
+import { createStorage } from './storage/create-storage.js';
+import type { OriginRule } from './transport/origin-policy.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { demoRouter } from './transport/http/demo-router.js';
+
+export interface RunningServer {
+  /** `http://host:port` with the bound port. */
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  readonly collab: CollabServer;
+  /** Graceful stop: no new connections, sockets closed with 1001, in-flight commits finished, storage closed. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<RunningServer> {
+  for (const warning of config.warnings) logger.warn(warning);
+  const storage = await createStorage(config, logger);
+  const collab = createCollabServer({
+    auth: config.auth ? createJwtAuthenticator({
+      secret: config.auth.jwtSecret, publicKey: config.auth.jwtPublicKey,
+      issuer: config.auth.issuer, audience: config.auth.audience,
+    }) : 'none',
+    storage,
+    origins: originRule(config),
+    trustProxy: config.trustProxy,
+    limits: { maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp },
+    logger,
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(collab.router);
+  app.use(demoRouter());
+  const http = createServer(app);
+  collab.attach(http, { path: '/ws' });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = http.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url, port, http, collab,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        await collab.close();
+        http.closeIdleConnections();
+        http.closeAllConnections();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
+
+function originRule(config: Config): OriginRule {
+  if (config.allowedOrigins) return { kind: 'list', origins: config.allowedOrigins };
+  return config.production ? { kind: 'list', origins: [config.publicOrigin] } : { kind: 'local' };
+}

@@ -1,0 +1,30 @@
+import express, { Router } from 'express';
+import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
+import type { Engine } from '../../engine/engine.js';
+import { DocService } from '../../engine/doc-service.js';
+import type { Logger } from '../../observability/logger.js';
+import type { OriginRule } from '../origin-policy.js';
+import { docsRouter } from './docs-router.js';
+import { healthRouter } from './health-router.js';
+import { restErrorHandler, sendError } from './rest-errors.js';
+import { restSession } from './rest-session.js';
+
+export interface CollabRouterOptions {
+  origins: OriginRule;
+  trustProxy: boolean;
+  maxBodyBytes: number;
+}
+
+/** The router a host app mounts: `/healthz`, `/readyz` and `/api`. Other paths fall through to the host app. */
+export function collabRouter(engine: Engine, options: CollabRouterOptions, logger: Logger): Router {
+  const router = Router();
+  router.use(healthRouter(engine));
+  const api = Router();
+  api.use(restSession(engine, options.origins, options.trustProxy));
+  api.use(express.json({ limit: options.maxBodyBytes || DEFAULT_LIMITS.maxRestBodyBytes, strict: false }));
+  api.use(docsRouter(new DocService(engine)));
+  api.use((_req, res) => sendError(res, new ConcordError('ERR_NOT_FOUND', 'no such API route')));
+  api.use(restErrorHandler(logger));
+  router.use('/api', api);
+  return router;
+}

@@ -1,0 +1,98 @@
+/**
+ * A duplex object stream of ShareDB protocol messages over one WebSocket, the stream an Agent reads and writes.
+ *
+ * Unlike ShareDB's example stack (websocket-json-stream), nothing a client sends can make this stream emit an
+ * unhandled 'error': a frame that is binary, not JSON, not a JSON object, or nested too deeply closes this one
+ * socket with a close code and an `ERR_*` reason, and the process and every other client carry on. Outbound
+ * messages are serialized once here; when a slow reader lets more than `maxBufferedBytes` pile up, the socket is
+ * closed with 1013 instead of letting the server's memory grow.
+ */
+import { Duplex } from 'node:stream';
+import type { WebSocket, RawData } from 'ws';
+import { CLOSE_CODES, ERRORS, type ErrorCode } from '@concord/shared';
+import { exceedsDepth } from './json-depth.js';
+
+export interface JsonStreamOptions {
+  maxJsonDepth: number;
+  maxBufferedBytes: number;
+}
+
+export class JsonStream extends Duplex {
+  private readonly socket: WebSocket;
+  private readonly options: JsonStreamOptions;
+
+  constructor(socket: WebSocket, options: JsonStreamOptions) {
+    super({ objectMode: true, allowHalfOpen: false });
+    this.socket = socket;
+    this.options = options;
+    // The agent cleans up on 'close'; errors are ends of this one connection, never process-wide.
+    this.on('error', () => this.terminate());
+    socket.on('close', () => {
+      this.push(null);
+      this.destroy();
+    });
+  }
+
+  /** Feeds one raw frame from the socket into the stream, or closes the socket if it is not a protocol message. */
+  receive(data: RawData, isBinary: boolean): void {
+    if (this.destroyed) return;
+    if (isBinary) return this.reject('ERR_BINARY_FRAME');
+    const message = parseMessage(data.toString(), this.options.maxJsonDepth);
+    if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
+    this.pushMessage(message);
+  }
+
+  /** Feeds an already parsed message (queued while authenticating). */
+  pushMessage(message: Record<string, unknown>): void {
+    if (this.destroyed) return;
+    if (!this.push(message)) this.socket.pause();
+  }
+
+  /** Closes the socket with the close code of an error from the catalogue, the code as the reason. */
+  reject(code: ErrorCode): void {
+    const spec = ERRORS[code] as { close?: number };
+    this.closeSocket(spec.close ?? CLOSE_CODES.INTERNAL_ERROR, code);
+  }
+
+  closeSocket(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  override _read(): void {
+    if (this.socket.isPaused) this.socket.resume();
+  }
+
+  override _write(message: unknown, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (this.socket.readyState !== this.socket.OPEN) return callback();
+    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.reject('ERR_SLOW_CONSUMER');
+      return callback();
+    }
+    this.socket.send(JSON.stringify(message));
+    callback();
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.closeSocket(1000, 'closed');
+    callback();
+  }
+
+  private terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** Parses a text frame into a ShareDB message: a JSON object (not an array, not null) within the depth limit. */
+export function parseMessage(text: string, maxDepth: number): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (exceedsDepth(value, maxDepth)) return undefined;
+  return value as Record<string, unknown>;
+}

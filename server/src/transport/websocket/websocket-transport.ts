@@ -1,0 +1,208 @@
+/**
+ * The WebSocket shell around the engine. It takes upgrades on one path of an HTTP server (and leaves every other
+ * path to the host app), applies the connection policies (Origin, connections per address, authentication with
+ * its deadline), then hands each socket to the engine as a JsonStream.
+ *
+ * Lifecycle: `attach(server)` adds an 'upgrade' listener; `close()` stops taking upgrades, closes every socket
+ * with 1001 and removes the listeners. Dead peers are reaped by a ping every `heartbeatMs`: a socket that has not
+ * answered the previous ping is terminated.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { ConcordError, ERRORS, isAuthMessage, type ErrorCode } from '@concord/shared';
+import type { Engine } from '../../engine/engine.js';
+import type { Principal, Session } from '../../engine/principal.js';
+import type { Logger } from '../../observability/logger.js';
+import { clientAddress } from '../client-address.js';
+import { originAllowed, type OriginRule } from '../origin-policy.js';
+import { JsonStream, parseMessage } from './json-stream.js';
+import { tokenFromRequest, redactUrl } from './credentials.js';
+import { ConnectionCounter } from './connection-counter.js';
+
+export interface WebSocketTransportOptions {
+  path: string;
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  maxJsonDepth: number;
+  heartbeatMs: number;
+  authDeadlineMs: number;
+  connectionsPerIp: number;
+  trustProxy: boolean;
+  origins: OriginRule;
+}
+
+interface Client {
+  readonly socket: WebSocket;
+  readonly stream: JsonStream;
+  alive: boolean;
+}
+
+export class WebSocketTransport {
+  private readonly engine: Engine;
+  private readonly options: WebSocketTransportOptions;
+  private readonly logger: Logger;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private readonly perAddress: ConnectionCounter;
+  private readonly servers = new Set<Server>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(engine: Engine, options: WebSocketTransportOptions, logger: Logger) {
+    this.engine = engine;
+    this.options = options;
+    this.logger = logger;
+    this.perAddress = new ConnectionCounter(options.connectionsPerIp);
+    // maxPayload makes ws close oversize messages with 1009 before they are buffered whole.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+    this.heartbeat = setInterval(() => this.reapDeadPeers(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Connections currently open. */
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  /** Serves WebSocket upgrades on `options.path` of this server. */
+  attach(server: Server): void {
+    this.servers.add(server);
+    server.on('upgrade', this.onUpgrade);
+  }
+
+  /** Stops taking connections and closes every open one with 1001. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const server of this.servers) server.off('upgrade', this.onUpgrade);
+    for (const client of this.clients) client.stream.reject('ERR_SHUTTING_DOWN');
+    this.wss.close();
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== this.options.path) return; // another path: the host app's upgrade, not ours
+    socket.on('error', () => socket.destroy());
+    void this.admit(req, socket, head);
+  };
+
+  private async admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (this.closed) return refuseUpgrade(socket, 'ERR_SHUTTING_DOWN');
+    if (!originAllowed(this.options.origins, req.headers.origin)) return refuseUpgrade(socket, 'ERR_ORIGIN_NOT_ALLOWED');
+    const address = clientAddress(req, this.options.trustProxy);
+    const release = this.perAddress.acquire(address);
+    if (!release) return refuseUpgrade(socket, 'ERR_RATE_LIMITED');
+    let principal: Principal | undefined;
+    const token = tokenFromRequest(req);
+    const { authenticator } = this.engine.policies;
+    if (token !== undefined || !authenticator.required) {
+      try {
+        principal = await authenticator.authenticate({ token, headers: req.headers, remoteAddress: address });
+      } catch (err) {
+        release();
+        this.logger.info({ url: redactUrl(req.url), address, err: errorCode(err) }, 'websocket authentication refused');
+        return refuseUpgrade(socket, 'ERR_UNAUTHENTICATED');
+      }
+    }
+    if (socket.destroyed) return release();
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, address, principal, release));
+  }
+
+  private onConnection(
+    socket: WebSocket, req: IncomingMessage, address: string, principal: Principal | undefined, release: () => void,
+  ): void {
+    const stream = new JsonStream(socket, this.options);
+    const client: Client = { socket, stream, alive: true };
+    this.clients.add(client);
+    socket.on('pong', () => (client.alive = true));
+    socket.on('error', (err) => this.logger.debug({ address, err: err.message }, 'websocket error'));
+    socket.on('close', (code) => {
+      this.clients.delete(client);
+      release();
+      this.logger.info({ address, code }, 'websocket closed');
+    });
+    const open = (who: Principal): void => {
+      const session: Session = { principal: who, remoteAddress: address, transport: 'ws' };
+      this.engine.open(stream, session);
+      this.logger.info({ address, user: who.sub, url: redactUrl(req.url) }, 'websocket opened');
+    };
+    if (principal) {
+      socket.on('message', (data, isBinary) => this.receive(stream, data, isBinary));
+      open(principal);
+      return;
+    }
+    this.awaitInBandAuth(socket, stream, address, req, open);
+  }
+
+  /** Delivers a frame; a stray in-band auth message (the client package always sends one) is dropped. */
+  private receive(stream: JsonStream, data: RawData, isBinary: boolean): void {
+    if (!isBinary && Buffer.isBuffer(data) && data.length < 16_384) {
+      const text = data.toString();
+      if (text.startsWith('{"a":"auth"')) {
+        const message = parseMessage(text, this.options.maxJsonDepth);
+        if (message && isAuthMessage(message)) return;
+      }
+    }
+    stream.receive(data, isBinary);
+  }
+
+  /** Waits for `{"a":"auth","token"}` as the first message; anything else, or nothing in time, closes the socket. */
+  private awaitInBandAuth(
+    socket: WebSocket, stream: JsonStream, address: string, req: IncomingMessage, open: (who: Principal) => void,
+  ): void {
+    const queued: RawData[] = [];
+    let state: 'waiting' | 'verifying' | 'open' = 'waiting';
+    const deadline = setTimeout(() => stream.reject('ERR_AUTH_TIMEOUT'), this.options.authDeadlineMs);
+    socket.on('close', () => clearTimeout(deadline));
+    socket.on('message', (data, isBinary) => {
+      if (state === 'open') return this.receive(stream, data, isBinary);
+      if (state === 'verifying') return void queued.push(data);
+      const message = isBinary ? undefined : parseMessage(data.toString(), this.options.maxJsonDepth);
+      if (!message || !isAuthMessage(message)) return stream.reject('ERR_UNAUTHENTICATED');
+      state = 'verifying';
+      clearTimeout(deadline);
+      this.engine.policies.authenticator
+        .authenticate({ token: message.token, headers: req.headers, remoteAddress: address })
+        .then((who) => {
+          state = 'open';
+          open(who);
+          for (const data of queued.splice(0)) this.receive(stream, data, false);
+        }, () => stream.reject('ERR_UNAUTHENTICATED'));
+    });
+  }
+
+  private reapDeadPeers(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof ConcordError ? err.code : String(err);
+}
+
+/** Answers an upgrade request with an HTTP error and the catalogue's body, then drops the socket. */
+function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
+  if (socket.destroyed) return;
+  const { status } = ERRORS[code];
+  const body = JSON.stringify({ error: { code, message: ERRORS[code].hint } });
+  const extra = code === 'ERR_RATE_LIMITED' ? 'Retry-After: 1\r\n' : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText(status)}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+  return texts[status] ?? 'Error';
+}
+
