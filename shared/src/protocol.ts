@@ -83,8 +83,9 @@ export const DEFAULT_LIMITS = {
   connectionsPerIp: 256,
   /** Outbound bytes buffered for one slow client before it is disconnected with 1013. */
   maxBufferedBytes: 8 * 1_048_576,
-  /** Interval of WebSocket pings; a peer that misses one full interval is terminated. */
-  heartbeatMs: 30_000,
+  /** Interval of WebSocket pings; a peer that misses one full interval is terminated, so a lost network ends a
+   * connection (and clears its presence for everyone) within two intervals, inside the contract's 5 s. */
+  heartbeatMs: 2_000,
   /** Time a connection has to authenticate before 4408. */
   authDeadlineMs: 10_000,
   /** Ops returned by one history read. */
