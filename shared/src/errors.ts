@@ -18,18 +18,18 @@ export const ERRORS = {
   ERR_BAD_REQUEST: { status: 400, hint: 'The request is malformed (fields, types or JSON); fix the request.' },
   ERR_INVALID_NAME: {
     status: 400,
-    hint: 'Collection names and ids are 1-200 characters of letters, digits, _ - . : ; rename.',
+    hint: 'Collection names and ids are 1-200 characters of letters, digits, _ - . :; rename.',
   },
   ERR_UNKNOWN_TYPE: { status: 400, hint: 'The type is not one of json0, json1, rich-text, text-unicode.' },
   ERR_OP_INVALID: {
     status: 400,
     hint: 'The op does not apply to the document (bad position, length, path or shape); refetch and rebuild it.',
   },
-  ERR_VERSION_AHEAD: { status: 400, hint: 'The op names a version the document has not reached; refetch.' },
+  ERR_VERSION_AHEAD: { status: 400, hint: 'The op or read names a version the document has not reached; refetch.' },
   ERR_MESSAGE_BADLY_FORMED: {
     status: 400,
     close: 1007,
-    hint: 'A WebSocket frame was not a JSON object; the connection is closed. Send ShareDB protocol messages only.',
+    hint: 'A WebSocket frame was not a JSON object (or nested too deeply); the connection is closed. Send ShareDB protocol messages only.',
   },
   ERR_BINARY_FRAME: {
     status: 400,
@@ -50,14 +50,14 @@ export const ERRORS = {
   ERR_ORIGIN_NOT_ALLOWED: {
     status: 403,
     close: 4403,
-    hint: 'The Origin header is not in ALLOWED_ORIGINS; add the page origin to the allowlist.',
+    hint: 'The Origin header is not allowed; add the page origin to ALLOWED_ORIGINS.',
   },
   ERR_NOT_FOUND: { status: 404, hint: 'No such route.' },
   ERR_DOC_NOT_FOUND: { status: 404, hint: 'The document was never created or has been deleted; create it first.' },
   ERR_DOC_ALREADY_CREATED: { status: 409, hint: 'A document with this id exists; fetch it or pick another id.' },
   ERR_HISTORY_PRUNED: {
     status: 410,
-    hint: 'Retention removed this version from the op log; read a later version or a milestone.',
+    hint: 'The op log no longer holds the ops needed; read a later version.',
   },
   ERR_MESSAGE_TOO_BIG: {
     status: 413,
@@ -67,7 +67,7 @@ export const ERRORS = {
   ERR_RATE_LIMITED: {
     status: 429,
     close: 4429,
-    hint: 'Sustained rate above the limits; wait for the delay given (Retry-After or close reason) and retry.',
+    hint: 'Too many requests or connections from this address; wait for the delay given (Retry-After or the close reason) and retry.',
   },
   ERR_SLOW_CONSUMER: {
     status: 503,
