@@ -4,6 +4,7 @@
  * It never takes over the host app's other routes or upgrade paths, and it opens nothing until called.
  */
 import type { Server } from 'node:http';
+import ShareDBModule from 'sharedb';
 import type ShareDB from 'sharedb';
 import type { Router } from 'express';
 import { DEFAULT_LIMITS, DEFAULT_WS_PATH } from '@concord/shared';
@@ -67,6 +68,7 @@ export interface CollabServer {
 
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const logger = options.logger ?? silentLogger();
+  routeShareDbLogs(logger);
   const engine = new Engine({
     storage: options.storage ?? createMemoryStorage({ milestoneInterval: 100 }),
     pubsub: options.pubsub,
@@ -114,4 +116,17 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
       return closing;
     },
   };
+}
+
+/**
+ * ShareDB logs through one process-wide logger (it prints the stack of every error it replies with at `info`).
+ * Routing it into ours keeps logs structured; with several servers in one process, the last one created wins.
+ */
+function routeShareDbLogs(logger: Logger): void {
+  const shareDbLogger = (ShareDBModule as unknown as { logger: { setMethods(m: Record<string, (...a: unknown[]) => void>): void } }).logger;
+  shareDbLogger.setMethods({
+    info: (...args) => logger.debug({ sharedb: args.map(String).join(' ') }, 'sharedb'),
+    warn: (...args) => logger.warn({ sharedb: args.map(String).join(' ') }, 'sharedb'),
+    error: (...args) => logger.error({ sharedb: args.map(String).join(' ') }, 'sharedb'),
+  });
 }

@@ -56,9 +56,13 @@ export class DocService {
   }
 
   async getAtVersion(session: Session, collection: string, id: string, version: number): Promise<DocState> {
+    // Checked against the current version first: adapters answer a version past the end with a bare
+    // "Missing ops" error (no code), which would surface as a 500.
+    const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    if (current.v === 0) throw new ConcordError('ERR_DOC_NOT_FOUND', 'document not found');
+    if (version > current.v) throw new ConcordError('ERR_VERSION_AHEAD', `document is at version ${current.v}`);
     const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) =>
       b.fetchSnapshot(agent, collection, id, version, cb));
-    if (snapshot.v < version) throw new ConcordError('ERR_VERSION_AHEAD', `document is at version ${snapshot.v}`);
     return toDocState(snapshot);
   }
 
@@ -88,6 +92,8 @@ export class DocService {
       await this.callRaw<unknown>(session, (b, agent, cb) => b.submit(agent, collection, id, submitted, {}, cb));
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;
+      // An op "ahead" of a document that was never created is an op on a missing document: 404, not 400.
+      if (code === 'ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT' && !op.create) await this.get(session, collection, id);
       // Already committed under the same src/seq (an idempotent retry) or transformed to nothing: not a failure.
       if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') throw toConcordError(err);
       if (code === 'ERR_NO_OP') return (await this.get(session, collection, id)).v;

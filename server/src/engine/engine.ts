@@ -18,6 +18,7 @@ import { use, useSync, sessionOf, type EngineAgent, type SubmitContext } from '.
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
+import { ConnectionIds } from './connection-ids.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -25,6 +26,11 @@ export interface EngineOptions {
   pubsub?: PubSubAdapter;
   /** Default: allow everything. */
   policies?: Partial<Policies>;
+  /**
+   * Key for connection ids (see ConnectionIds); every instance of a deployment must use the same one so that a
+   * client can resume its id on another instance. Default: a fixed label, which still binds ids to principals.
+   */
+  connectionIdKey?: string;
   /** Called with errors ShareDB cannot report to a client (default: ShareDB's logger). */
   onError?: (err: Error) => void;
 }
@@ -40,6 +46,7 @@ export class Engine {
   readonly pubsub: PubSubAdapter;
   readonly policies: Policies;
   readonly stats = new EngineStats();
+  private readonly ids: ConnectionIds;
   private inFlight = 0;
   private drained: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -49,6 +56,7 @@ export class Engine {
     this.storage = options.storage;
     this.pubsub = options.pubsub ?? createMemoryPubSub();
     this.policies = { ...ALLOW_ALL, ...options.policies };
+    this.ids = new ConnectionIds(options.connectionIdKey ?? 'concord-connection-id');
     this.backend = new ShareDB({
       db: this.storage.db,
       pubsub: this.pubsub.pubsub,
@@ -112,8 +120,12 @@ export class Engine {
   private installMiddleware(): void {
     const { backend } = this;
     useSync(backend, 'connect', ({ agent, req }) => {
-      agent.custom.session = req ?? INTERNAL_SESSION;
+      const session = req ?? INTERNAL_SESSION;
+      agent.custom.session = session;
+      // The id a fresh connection gets in its handshake reply, and the src of its ops.
+      (agent as { clientId: string }).clientId = this.ids.issue(session.principal.sub);
     });
+    useSync(backend, 'receive', ({ agent, data }) => this.bindIdentity(agent, data));
     use(backend, 'submit', (request) => this.authorizeSubmit(request));
     useSync(backend, 'apply', (request) => this.validate(request));
     useSync(backend, 'afterWrite', (request) => this.stats.recordCommit(request.ops.length, request.start));
@@ -137,6 +149,18 @@ export class Engine {
         presence.p = { ...(presence.p as Record<string, unknown>), user };
       }
     });
+  }
+
+  /**
+   * A handshake may resume an earlier id only if it was issued to the same principal (otherwise the connection
+   * keeps its freshly issued one), and an op may only carry its own connection's id as src.
+   */
+  private bindIdentity(agent: EngineAgent, data: Record<string, unknown>): void {
+    const principal = sessionOf(agent)?.principal ?? ANONYMOUS;
+    if (data['a'] === 'hs' && data['id'] != null && !this.ids.verify(data['id'], principal.sub)) delete data['id'];
+    if (data['a'] === 'op' && data['src'] != null && data['src'] !== (agent.src ?? agent.clientId)) {
+      throw new ConcordError('ERR_FORBIDDEN', 'an op may only carry its own connection id as src');
+    }
   }
 
   private async authorizeSubmit(request: SubmitContext): Promise<void> {
