@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createCollabServer, type CollabServer } from './collab-server.js';
 import { createJwtAuthenticator } from './policy/jwt-authenticator.js';
 import { createStorage } from './storage/create-storage.js';
+import { createRedisPubSub } from './pubsub/redis.js';
 import type { OriginRule } from './transport/origin-policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { demoRouter } from './transport/http/demo-router.js';
@@ -26,7 +27,14 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<RunningServer> {
   for (const warning of config.warnings) logger.warn(warning);
   const storage = await createStorage(config, logger);
+  let onResubscribed = (): void => undefined;
+  const pubsub = config.redisUrl ? createRedisPubSub({
+    url: config.redisUrl,
+    onError: throttled(15_000, (err: Error) => logger.warn({ err: err.message }, 'redis pub/sub error; reconnecting')),
+    onResubscribed: () => onResubscribed(),
+  }) : undefined;
   const collab = createCollabServer({
+    pubsub,
     auth: config.auth ? createJwtAuthenticator({
       secret: config.auth.jwtSecret, publicKey: config.auth.jwtPublicKey,
       issuer: config.auth.issuer, audience: config.auth.audience,
@@ -37,6 +45,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     limits: { maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp },
     logger,
   });
+  onResubscribed = () => {
+    collab.engine.gaps.replay().then(
+      (delivered) => logger.info({ delivered }, 'redis pub/sub back: re-delivered ops missed during the outage'),
+      (err: unknown) => logger.error({ err }, 'could not re-deliver ops missed during the pub/sub outage'));
+  };
   const app = express();
   app.disable('x-powered-by');
   app.use(collab.router);
@@ -65,6 +78,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       })();
       return closing;
     },
+  };
+}
+
+/** Calls `fn` at most once per `intervalMs` (a Redis outage reports an error per reconnect attempt). */
+function throttled<A extends unknown[]>(intervalMs: number, fn: (...args: A) => void): (...args: A) => void {
+  let last = 0;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    fn(...args);
   };
 }
 

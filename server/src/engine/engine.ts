@@ -19,6 +19,7 @@ import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
 import { ConnectionIds } from './connection-ids.js';
+import { GapRecovery } from './gap-recovery.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -46,6 +47,8 @@ export class Engine {
   readonly pubsub: PubSubAdapter;
   readonly policies: Policies;
   readonly stats = new EngineStats();
+  /** Re-delivers ops missed during a pub/sub outage; `replay()` after the pub/sub reconnects. */
+  readonly gaps: GapRecovery;
   private readonly ids: ConnectionIds;
   private inFlight = 0;
   private drained: Array<() => void> = [];
@@ -67,6 +70,12 @@ export class Engine {
       doNotCommitNoOps: true,
       errorHandler: (err: Error) => options.onError?.(err),
     } as ShareDB.ShareDBOptions);
+    // ShareDB publishes and saves milestones without a callback and reports failures as 'error' events: without
+    // listeners, one Redis hiccup or full disk would end the process. The op itself is already committed then.
+    const report = (err: Error): void => options.onError?.(err);
+    (this.pubsub.pubsub as unknown as NodeJS.EventEmitter).on('error', report);
+    (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
+    this.gaps = new GapRecovery(this.backend);
     this.trackInFlightSubmits();
     this.installMiddleware();
   }
@@ -132,6 +141,7 @@ export class Engine {
     use(backend, 'readSnapshots', async (request) => {
       const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
       for (const snapshot of request.snapshots) {
+        if (request.snapshotType === 'current') this.gaps.note(request.collection, snapshot.id, snapshot.v);
         const allowed = await this.policies.authorizer.authorize({
           principal, action: 'read', collection: request.collection, id: snapshot.id,
         });

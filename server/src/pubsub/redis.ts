@@ -1,0 +1,70 @@
+/**
+ * Redis pub/sub between server processes, through sharedb-redis-pubsub with clients created here: ours have
+ * 'error' listeners (the adapter's own have none, and an unhandled Redis error ends a Node process) and reconnect
+ * by themselves with capped backoff. Redis pub/sub delivers at most once, so whatever was published while this
+ * instance's subscriber was disconnected is lost to it: `onResubscribed` fires after each reconnect so the engine
+ * can re-read its subscribed documents and deliver what it missed.
+ */
+import { createClient } from 'redis';
+import RedisPubSub from 'sharedb-redis-pubsub';
+import type ShareDB from 'sharedb';
+import type { PubSubAdapter } from './pubsub.js';
+
+export interface RedisPubSubOptions {
+  /** `redis://`, `rediss://` or `unix://` URL. */
+  url: string;
+  /** Called with connection errors (each is survivable; the clients reconnect). */
+  onError?: (err: Error) => void;
+  /** Called when the subscriber connection is back after a loss. */
+  onResubscribed?: () => void;
+  /** Upper bound of the reconnect backoff. Default 2000 ms. */
+  maxReconnectDelayMs?: number;
+}
+
+type RedisClient = ReturnType<typeof createClient>;
+
+export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & { readonly connected: boolean } {
+  const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const make = (): RedisClient => {
+    const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** Math.min(retries, 10), maxDelay);
+    // node-redis takes unix sockets as a path, not as a URL.
+    const client = options.url.startsWith('unix://')
+      ? createClient({ socket: { path: options.url.slice('unix://'.length), reconnectStrategy } })
+      : createClient({ url: options.url, socket: { reconnectStrategy, connectTimeout: 5000 } });
+    client.on('error', (err: Error) => options.onError?.(err));
+    return client;
+  };
+  const client = make();
+  const observer = make();
+  let lostObserver = false;
+  observer.on('end', () => (lostObserver = true));
+  observer.on('reconnecting', () => (lostObserver = true));
+  observer.on('ready', () => {
+    if (!lostObserver) return;
+    lostObserver = false;
+    // node-redis resubscribes its channels on reconnect; what was published meanwhile is gone.
+    options.onResubscribed?.();
+  });
+  // Connected in the background: a Redis that is down at start degrades this instance (/readyz) instead of
+  // keeping it from starting; the clients retry until it is back.
+  for (const c of [client, observer]) c.connect().catch((err: Error) => options.onError?.(err));
+  const pubsub = new (RedisPubSub as unknown as new (o: object) => ShareDB.PubSub)({ client, observer });
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'redis',
+    pubsub,
+    get connected() {
+      return client.isReady && observer.isReady;
+    },
+    async ping() {
+      if (!client.isReady || !observer.isReady) throw new Error('redis is not connected');
+      await client.ping();
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => pubsub.close(() => resolve())).then(async () => {
+        for (const c of [client, observer]) if (c.isOpen) await c.close().catch(() => undefined);
+      });
+      return closing;
+    },
+  };
+}
