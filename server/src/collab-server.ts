@@ -42,7 +42,12 @@ export interface CollabServerOptions {
 }
 
 export interface TransportLimits {
+  /** Largest WebSocket message (1009 beyond it) and REST body (413). */
   maxMessageBytes: number;
+  /** Ops per second per connection before its messages are read more slowly; 0 = unlimited. */
+  opsPerSec: number;
+  /** Presence updates per second per connection before reading slows; 0 = unlimited. */
+  presencePerSec: number;
   maxBufferedBytes: number;
   maxJsonDepth: number;
   heartbeatMs: number;
@@ -83,6 +88,8 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   const trustProxy = options.trustProxy ?? false;
   const limits: TransportLimits = {
     maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
+    opsPerSec: DEFAULT_LIMITS.opsPerSec,
+    presencePerSec: DEFAULT_LIMITS.presencePerSec,
     maxBufferedBytes: DEFAULT_LIMITS.maxBufferedBytes,
     maxJsonDepth: DEFAULT_LIMITS.maxJsonDepth,
     heartbeatMs: DEFAULT_LIMITS.heartbeatMs,

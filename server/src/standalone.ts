@@ -42,7 +42,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     storage,
     origins: originRule(config),
     trustProxy: config.trustProxy,
-    limits: { maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp },
+    limits: {
+      maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp,
+      opsPerSec: config.opsPerSec, presencePerSec: config.presencePerSec,
+    },
     logger,
   });
   onResubscribed = () => {

@@ -9,25 +9,43 @@
  */
 import { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
-import { CLOSE_CODES, ERRORS, type ErrorCode } from '@concord/shared';
+import { CLOSE_CODES, ERRORS, formatRetryAfter, type ErrorCode } from '@concord/shared';
+import { RateGate, type MessageKind } from './rate-gate.js';
 import { exceedsDepth } from './json-depth.js';
 
 export interface JsonStreamOptions {
   maxJsonDepth: number;
   maxBufferedBytes: number;
+  /** Ops per second before reading slows down; 0 = unlimited. */
+  opsPerSec: number;
+  /** Presence updates per second before reading slows down; 0 = unlimited. */
+  presencePerSec: number;
+  /** Called when a message had to wait for its rate. */
+  onSlowed?: (kind: MessageKind) => void;
 }
 
 export class JsonStream extends Duplex {
   private readonly socket: WebSocket;
   private readonly options: JsonStreamOptions;
+  private readonly gate: RateGate;
+  /** Why reading is paused: the agent is not keeping up ('stream'), or a rate limit ('rate'). */
+  private readonly pausedFor = new Set<'stream' | 'rate'>();
 
   constructor(socket: WebSocket, options: JsonStreamOptions) {
     super({ objectMode: true, allowHalfOpen: false });
     this.socket = socket;
     this.options = options;
+    this.gate = new RateGate(options, {
+      pause: () => this.pauseFor('rate'),
+      resume: () => this.resumeFor('rate'),
+      deliver: (message) => this.pushMessage(message),
+      abuse: (retryAfterMs) => this.closeSocket(CLOSE_CODES.RATE_LIMITED, formatRetryAfter(retryAfterMs)),
+      slowed: options.onSlowed,
+    });
     // The agent cleans up on 'close'; errors are ends of this one connection, never process-wide.
     this.on('error', () => this.terminate());
     socket.on('close', () => {
+      this.gate.stop();
       this.push(null);
       this.destroy();
     });
@@ -39,13 +57,22 @@ export class JsonStream extends Duplex {
     if (isBinary) return this.reject('ERR_BINARY_FRAME');
     const message = parseMessage(data.toString(), this.options.maxJsonDepth);
     if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
-    this.pushMessage(message);
+    this.gate.push(message);
   }
 
-  /** Feeds an already parsed message (queued while authenticating). */
-  pushMessage(message: Record<string, unknown>): void {
+  private pushMessage(message: Record<string, unknown>): void {
     if (this.destroyed) return;
-    if (!this.push(message)) this.socket.pause();
+    if (!this.push(message)) this.pauseFor('stream');
+  }
+
+  private pauseFor(reason: 'stream' | 'rate'): void {
+    this.pausedFor.add(reason);
+    this.socket.pause();
+  }
+
+  private resumeFor(reason: 'stream' | 'rate'): void {
+    this.pausedFor.delete(reason);
+    if (this.pausedFor.size === 0 && this.socket.isPaused) this.socket.resume();
   }
 
   /** Closes the socket with the close code of an error from the catalogue, the code as the reason. */
@@ -61,7 +88,7 @@ export class JsonStream extends Duplex {
   }
 
   override _read(): void {
-    if (this.socket.isPaused) this.socket.resume();
+    this.resumeFor('stream');
   }
 
   override _write(message: unknown, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {

@@ -26,6 +26,8 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number;
   maxJsonDepth: number;
   heartbeatMs: number;
+  opsPerSec: number;
+  presencePerSec: number;
   authDeadlineMs: number;
   connectionsPerIp: number;
   trustProxy: boolean;
