@@ -88,6 +88,12 @@ export const DEFAULT_LIMITS = {
   heartbeatMs: 2_000,
   /** Time a connection has to authenticate before 4408. */
   authDeadlineMs: 10_000,
+  /** Largest `$limit` of a query (a larger or missing one is capped). */
+  maxQueryLimit: 1000,
+  /** Documents named in one bulk fetch / subscribe. */
+  maxBulkSize: 500,
+  /** Documents and queries one connection may subscribe to at once. */
+  maxSubscriptions: 5000,
   /** Ops returned by one history read. */
   maxOpsPerRead: 1000,
   /** Deepest nesting of arrays and objects accepted in one message (a depth bomb is refused before ShareDB sees it). */
@@ -113,11 +119,22 @@ export interface PresenceUser {
   name?: string;
 }
 
+/** The `sub` of the principal every connection gets when the server runs without authentication. */
+export const ANONYMOUS_SUB = 'anonymous';
+
+/**
+ * A display name a client chose for itself, carried in presence payloads as `label`. Unverified: clients show it
+ * only for the anonymous principal (a server without authentication), whose stamped `user` has no name.
+ */
+export const MAX_PRESENCE_LABEL_LENGTH = 100;
+
 /** A text cursor or selection (rich-text: Quill units; text-unicode: code points), plus the stamped sender. */
 export interface TextPresence {
   index: number;
   length: number;
   user?: PresenceUser;
+  /** Self-chosen display name, see MAX_PRESENCE_LABEL_LENGTH. */
+  label?: string;
 }
 
 /** Whiteboard presence on json1 documents: a pointer and the selected shape ids, plus the stamped sender. */
@@ -125,6 +142,8 @@ export interface BoardPresence {
   pointer?: { x: number; y: number } | null;
   selection?: string[];
   user?: PresenceUser;
+  /** Self-chosen display name, see MAX_PRESENCE_LABEL_LENGTH. */
+  label?: string;
 }
 
 /** Collection names and document ids: 1 to 200 letters, digits, `_`, `-`, `.`, `:`. */

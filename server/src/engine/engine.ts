@@ -9,7 +9,7 @@
 import type { Duplex } from 'node:stream';
 import ShareDB from 'sharedb';
 import type { Connection } from 'sharedb/lib/client/index.js';
-import { ConcordError, registerTypes, shortTypeName, type TypeRegistry } from '@concord/shared';
+import { ConcordError, DEFAULT_LIMITS, registerTypes, shortTypeName, type TypeRegistry } from '@concord/shared';
 import type { Storage } from '../storage/storage.js';
 import type { PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
@@ -20,6 +20,8 @@ import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
 import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
+import { checkQuery } from '../policy/query-policy.js';
+import { checkRequestSize } from './request-limits.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -32,8 +34,16 @@ export interface EngineOptions {
    * client can resume its id on another instance. Default: a fixed label, which still binds ids to principals.
    */
   connectionIdKey?: string;
+  /** Request-size limits; each defaults to the shared DEFAULT_LIMITS. */
+  limits?: Partial<EngineLimits>;
   /** Called with errors ShareDB cannot report to a client (default: ShareDB's logger). */
   onError?: (err: Error) => void;
+}
+
+export interface EngineLimits {
+  maxQueryLimit: number;
+  maxBulkSize: number;
+  maxSubscriptions: number;
 }
 
 type SubmitCallback = (err: unknown, ...rest: unknown[]) => void;
@@ -50,6 +60,7 @@ export class Engine {
   /** Re-delivers ops missed during a pub/sub outage; `replay()` after the pub/sub reconnects. */
   readonly gaps: GapRecovery;
   private readonly ids: ConnectionIds;
+  private readonly limits: EngineLimits;
   private inFlight = 0;
   private drained: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -59,6 +70,12 @@ export class Engine {
     this.storage = options.storage;
     this.pubsub = options.pubsub ?? createMemoryPubSub();
     this.policies = { ...ALLOW_ALL, ...options.policies };
+    this.limits = {
+      maxQueryLimit: DEFAULT_LIMITS.maxQueryLimit,
+      maxBulkSize: DEFAULT_LIMITS.maxBulkSize,
+      maxSubscriptions: DEFAULT_LIMITS.maxSubscriptions,
+      ...options.limits,
+    };
     this.ids = new ConnectionIds(options.connectionIdKey ?? 'concord-connection-id');
     this.backend = new ShareDB({
       db: this.storage.db,
@@ -134,7 +151,13 @@ export class Engine {
       // The id a fresh connection gets in its handshake reply, and the src of its ops.
       (agent as { clientId: string }).clientId = this.ids.issue(session.principal.sub);
     });
-    useSync(backend, 'receive', ({ agent, data }) => this.bindIdentity(agent, data));
+    useSync(backend, 'receive', ({ agent, data }) => {
+      this.bindIdentity(agent, data);
+      checkRequestSize(agent, data, this.limits);
+    });
+    useSync(backend, 'query', (request) => {
+      request.query = checkQuery(request.query, { maxLimit: this.limits.maxQueryLimit });
+    });
     use(backend, 'submit', (request) => this.authorizeSubmit(request));
     useSync(backend, 'apply', (request) => this.validate(request));
     useSync(backend, 'afterWrite', (request) => this.stats.recordCommit(request.ops.length, request.start));
