@@ -4,6 +4,7 @@
  * the WebSocket. Errors are ConcordErrors with catalogue codes.
  */
 import { randomUUID } from 'node:crypto';
+import ShareDB from 'sharedb';
 import type { Connection } from 'sharedb/lib/client/index.js';
 import { ConcordError, shortTypeName, typeUri, type TypeName } from '@concord/shared';
 import type { Engine } from './engine.js';
@@ -34,6 +35,12 @@ interface BackendCalls {
   fetchSnapshotByTimestamp(agent: unknown, c: string, id: string, ts: number, cb: Callback<StoredSnapshot>): void;
   getOps(agent: unknown, c: string, id: string, from: number, to: number | null, o: object, cb: Callback<SubmittedOp[]>): void;
   submit(agent: unknown, c: string, id: string, op: SubmittedOp, o: object, cb: Callback<unknown>): void;
+}
+
+/** The op validators some OT types carry (json0 and json1: checkValidOp; text-unicode: checkOp). */
+interface TypeChecks {
+  checkValidOp?: (op: unknown) => unknown;
+  checkOp?: (op: unknown) => unknown;
 }
 
 type Run<T> = (backend: BackendCalls, agent: unknown, cb: Callback<T>) => void;
@@ -94,11 +101,28 @@ export class DocService {
       const code = (err as { code?: unknown } | null)?.code;
       // An op "ahead" of a document that was never created is an op on a missing document: 404, not 400.
       if (code === 'ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT' && !op.create) await this.get(session, collection, id);
+      // An OT type throws plain errors (no code) when it transforms a malformed op: a 400, not a 500.
+      if (code === undefined && op.op !== undefined) await this.checkOpShape(session, collection, id, op.op);
       // Already committed under the same src/seq (an idempotent retry) or transformed to nothing: not a failure.
       if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') throw toConcordError(err);
       if (code === 'ERR_NO_OP') return (await this.get(session, collection, id)).v;
     }
     return submitted.v + 1;
+  }
+
+  /** Throws ERR_OP_INVALID when the document's type rejects the op's shape (json0, json1, text-unicode check it). */
+  private async checkOpShape(session: Session, collection: string, id: string, op: unknown): Promise<void> {
+    const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    const type = snapshot.type ? ShareDB.types.map[snapshot.type] as TypeChecks | undefined : undefined;
+    const check = type?.checkValidOp ?? type?.checkOp;
+    if (!check) return;
+    let valid: unknown;
+    try {
+      valid = check.call(type, op);
+    } catch (err) {
+      throw new ConcordError('ERR_OP_INVALID', (err as Error).message);
+    }
+    if (valid === false) throw new ConcordError('ERR_OP_INVALID', 'the op is malformed for this type');
   }
 
   /** Runs a backend call as the session; errors become catalogue errors. */

@@ -6,6 +6,8 @@ export class EngineStats {
   committed = 0;
   /** Submits that ended in an error. */
   rejected = 0;
+  /** Submits acknowledged without a write: no-ops, and resends of ops already committed. */
+  acknowledgedWithoutCommit = 0;
   /** Committed submits that had to be transformed against concurrent ops. */
   transformedSubmits = 0;
   /** Concurrent ops transformed over, summed over committed submits. */
@@ -27,6 +29,7 @@ export class EngineStats {
       submitted: this.submitted,
       committed: this.committed,
       rejected: this.rejected,
+      acknowledgedWithoutCommit: this.acknowledgedWithoutCommit,
       transformedSubmits: this.transformedSubmits,
       transforms: this.transforms,
     };

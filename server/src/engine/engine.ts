@@ -22,6 +22,7 @@ import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkRequestSize } from './request-limits.js';
+import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -83,7 +84,8 @@ export class Engine {
       milestoneDb: this.storage.milestoneDb,
       presence: true,
       doNotForwardSendPresenceErrorsToClient: true,
-      // ShareDB would otherwise write a snapshot and an op for ops that change nothing.
+      // ShareDB would otherwise write a snapshot and an op for ops that change nothing (json0 and text-unicode
+      // only; the apply middleware covers json1 and rich-text).
       doNotCommitNoOps: true,
       errorHandler: (err: Error) => options.onError?.(err),
     } as ShareDB.ShareDBOptions);
@@ -136,7 +138,9 @@ export class Engine {
       this.inFlight++;
       this.stats.submitted++;
       submit(agent, index, id, op, options, (err, ...rest) => {
-        if (err) this.stats.rejected++;
+        const code = (err as { code?: unknown } | null)?.code;
+        if (code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED') this.stats.acknowledgedWithoutCommit++;
+        else if (err) this.stats.rejected++;
         if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
         cb(err, ...rest);
       });
@@ -212,6 +216,9 @@ export class Engine {
     const { op, snapshot } = request;
     const type = shortTypeName(op.create ? op.create.type : snapshot?.type);
     if (!type) return; // ShareDB itself rejects unknown types and ops on missing documents.
+    if (!op.create && !op.del && isNoOp(type, op.op) && understandsNoOp((request.agent as { protocol?: { major?: number; minor?: number } }).protocol)) {
+      throw noOpError(); // acknowledged without writing or broadcasting a version that changes nothing
+    }
     this.policies.validator.validateOp({
       collection: request.collection,
       id: request.id,
