@@ -20,6 +20,7 @@ import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
 import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
+import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
@@ -60,6 +61,7 @@ export class Engine {
   readonly stats = new EngineStats();
   /** Re-delivers ops missed during a pub/sub outage; `replay()` after the pub/sub reconnects. */
   readonly gaps: GapRecovery;
+  private readonly liveness: PresenceLiveness;
   private readonly ids: ConnectionIds;
   private readonly limits: EngineLimits;
   private inFlight = 0;
@@ -95,6 +97,8 @@ export class Engine {
     (this.pubsub.pubsub as unknown as NodeJS.EventEmitter).on('error', report);
     (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
     this.gaps = new GapRecovery(this.backend);
+    this.liveness = new PresenceLiveness(this.backend);
+    if (this.pubsub.kind !== 'memory') this.liveness.start();
     this.trackInFlightSubmits();
     this.installMiddleware();
   }
@@ -123,6 +127,7 @@ export class Engine {
   /** Waits for in-flight commits, then closes pub/sub and storage. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.liveness.stop();
       await this.drain();
       await this.pubsub.close();
       await this.storage.close();
@@ -180,6 +185,7 @@ export class Engine {
       const [collection, id] = splitChannel(presence.ch);
       const allowed = await this.policies.authorizer.authorize({ principal, action: 'presence', collection, id });
       if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
+      this.liveness.stamp(presence);
       // Stamp the sender as the server knows it: a client cannot speak as someone else.
       if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
         const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
