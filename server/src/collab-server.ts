@@ -117,7 +117,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     },
     close() {
       closing ??= (async () => {
-        for (const transport of transports) transport.close();
+        await Promise.all(transports.map((transport) => transport.close()));
         await engine.close();
       })();
       return closing;

@@ -4,6 +4,7 @@
  * module reads nothing; `main.ts` passes `process.env`.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { DEFAULT_LIMITS } from '@concord/shared';
 import type { StorageKind } from './storage/storage.js';
 
@@ -74,6 +75,8 @@ export class ConfigError extends Error {
   }
 }
 
+/** A DNS host name (labels of letters, digits and inner hyphens); IP addresses are checked with `isIP`. */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -84,6 +87,7 @@ export function loadConfig(env: Env): Config {
   const production = read.oneOf('NODE_ENV', ['production', 'development', 'test'], 'development') === 'production';
   const port = read.integer('PORT', 8080, 0, 65535);
   const host = read.string('HOST') ?? '127.0.0.1';
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) problems.push(`HOST must be a host name or an IP address, got "${host}"`);
   const mongoUrl = read.string('MONGO_URL');
   if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) problems.push('MONGO_URL must start with mongodb:// or mongodb+srv://');
   const storage = read.oneOf('STORAGE', ['sqlite', 'memory', 'mongo'], mongoUrl ? 'mongo' : 'sqlite') as StorageKind;
@@ -102,8 +106,12 @@ export function loadConfig(env: Env): Config {
   for (const origin of allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
   }
-  const publicOrigin = read.string('PUBLIC_ORIGIN') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (!/^https?:\/\/[^/\s]+$/.test(publicOrigin)) problems.push('PUBLIC_ORIGIN must be an origin like https://example.com');
+  const explicitOrigin = read.string('PUBLIC_ORIGIN');
+  const publicOrigin = explicitOrigin ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // A derived origin is only as valid as HOST, which is reported under its own name above.
+  if (explicitOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(publicOrigin)) {
+    problems.push('PUBLIC_ORIGIN must be an origin like https://example.com');
+  }
   const config: Config = {
     port, host, production, storage,
     dataDir: read.string('DATA_DIR') ?? './data',

@@ -63,7 +63,7 @@ export function closeAction(code: number): CloseAction {
 
 /** The close reason of a 4429 close: `retry-after=<ms>`. */
 export function formatRetryAfter(ms: number): string {
-  return `retry-after=${Math.max(0, Math.ceil(ms))}`;
+  return `retry-after=${Number.isFinite(ms) ? Math.max(0, Math.ceil(ms)) : 0}`;
 }
 
 export function parseRetryAfter(reason: string): number | undefined {

@@ -37,10 +37,11 @@ export function docsRouter(docs: DocService): Router {
     const to = optionalInteger(req.query['to'], 'to');
     if (to !== undefined && to < from) throw new ConcordError('ERR_BAD_REQUEST', 'to must not be less than from');
     const cap = from + DEFAULT_LIMITS.maxOpsPerRead;
-    const end = to === undefined ? cap : Math.min(to, cap);
+    // One op past the page tells whether there is a next page (no `next` that leads to an empty page).
+    const end = to === undefined ? cap + 1 : Math.min(to, cap + 1);
     const ops = await docs.ops(sessionOf(res), collection, id, from, end);
-    const more = ops.length === DEFAULT_LIMITS.maxOpsPerRead && (to === undefined || to > cap);
-    res.json(more ? { ops, next: cap } : { ops });
+    const more = ops.length > DEFAULT_LIMITS.maxOpsPerRead;
+    res.json(more ? { ops: ops.slice(0, DEFAULT_LIMITS.maxOpsPerRead), next: cap } : { ops });
   });
   router.post('/docs/:collection/:id/ops', async (req: Request<Params>, res) => {
     const { collection, id } = names(req);

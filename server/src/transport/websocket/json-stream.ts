@@ -30,6 +30,8 @@ export class JsonStream extends Duplex {
   private readonly gate: RateGate;
   /** Why reading is paused: the agent is not keeping up ('stream'), or a rate limit ('rate'). */
   private readonly pausedFor = new Set<'stream' | 'rate'>();
+  /** Set when the server stops: frames are no longer delivered. */
+  private stoppedReading = false;
 
   constructor(socket: WebSocket, options: JsonStreamOptions) {
     super({ objectMode: true, allowHalfOpen: false });
@@ -53,15 +55,27 @@ export class JsonStream extends Duplex {
 
   /** Feeds one raw frame from the socket into the stream, or closes the socket if it is not a protocol message. */
   receive(data: RawData, isBinary: boolean): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.stoppedReading) return;
     if (isBinary) return this.reject('ERR_BINARY_FRAME');
     const message = parseMessage(data.toString(), this.options.maxJsonDepth);
     if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
     this.gate.push(message);
   }
 
+  /**
+   * The server is stopping: frames that arrive from now on are dropped unread, so nothing new starts while the
+   * commits already in flight finish. The client resends its unacknowledged ops after reconnecting. The socket is
+   * still read, for the close handshake.
+   */
+  stopReading(): void {
+    this.stoppedReading = true;
+    this.gate.stop();
+    this.pausedFor.clear();
+    if (this.socket.isPaused) this.socket.resume();
+  }
+
   private pushMessage(message: Record<string, unknown>): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.stoppedReading) return;
     if (!this.push(message)) this.pauseFor('stream');
   }
 

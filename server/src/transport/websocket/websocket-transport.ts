@@ -34,6 +34,9 @@ export interface WebSocketTransportOptions {
   origins: OriginRule;
 }
 
+/** How long stopping waits for peers to answer the 1001 close before cutting them off. */
+const CLOSE_GRACE_MS = 2000;
+
 interface Client {
   readonly socket: WebSocket;
   readonly stream: JsonStream;
@@ -50,6 +53,7 @@ export class WebSocketTransport {
   private readonly servers = new Set<Server>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(engine: Engine, options: WebSocketTransportOptions, logger: Logger) {
     this.engine = engine;
@@ -73,13 +77,26 @@ export class WebSocketTransport {
     server.on('upgrade', this.onUpgrade);
   }
 
-  /** Stops taking connections and closes every open one with 1001. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Stops taking connections and reading messages, lets the submits already in flight commit (so that their acks
+   * go out before the close), then closes every open connection with 1001.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
     for (const server of this.servers) server.off('upgrade', this.onUpgrade);
+    for (const client of this.clients) client.stream.stopReading();
+    await this.engine.drain();
     for (const client of this.clients) client.stream.reject('ERR_SHUTTING_DOWN');
+    // A peer that never answers the close handshake would hold the stop for ws's 30 s close timeout.
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const client of this.clients) client.socket.terminate();
     this.wss.close();
   }
 
@@ -109,6 +126,11 @@ export class WebSocketTransport {
       }
     }
     if (socket.destroyed) return release();
+    // close() may have run while the authenticator was deciding.
+    if (this.closed) {
+      release();
+      return refuseUpgrade(socket, 'ERR_SHUTTING_DOWN');
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, address, principal, release));
   }
 
