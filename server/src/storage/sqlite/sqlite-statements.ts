@@ -1,0 +1,85 @@
+import type Database from 'better-sqlite3';
+
+/** A `snapshots` row; `data` and `m` are JSON text, `m` is NULL when not selected. */
+export interface SnapshotRow {
+  id: string;
+  type: string | null;
+  v: number;
+  data: string | null;
+  m: string | null;
+}
+
+/** The bound values of one commit; JSON is serialised before the write lock is taken. */
+export interface CommitRow {
+  collection: string;
+  id: string;
+  /** Version the op applies to; the stored version must equal it. */
+  v: number;
+  src: string | null;
+  seq: number | null;
+  op: string;
+  type: string | null;
+  /** Version after the op. */
+  nextV: number;
+  data: string | null;
+  m: string | null;
+}
+
+/**
+ * The prepared statements of `SqliteDb`, prepared once per handle. Collection names and ids are
+ * always bound parameters, never SQL text.
+ */
+export class SqliteStatements {
+  readonly version: Database.Statement<[string, string], number>;
+  readonly snapshot: Database.Statement<[string, string], SnapshotRow>;
+  readonly snapshotWithMeta: Database.Statement<[string, string], SnapshotRow>;
+  readonly listSnapshots: Database.Statement<[string], SnapshotRow>;
+  readonly listIds: Database.Statement<[string], string>;
+  readonly opsRange: Database.Statement<[string, string, number, number], string>;
+  readonly committedOpVersion: Database.Statement<[string, string, string | null, number | null, number], number>;
+  readonly deleteOps: Database.Statement<[string, string, number, number]>;
+  /** Compare-and-set: returns false, writing nothing, when the stored version is not `v`. */
+  readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
+
+  constructor(db: Database.Database) {
+    this.version = db
+      .prepare<[string, string], number>('SELECT v FROM snapshots WHERE collection = ? AND id = ?')
+      .pluck();
+    this.snapshot = db.prepare(
+      'SELECT id, type, v, data, NULL AS m FROM snapshots WHERE collection = ? AND id = ?',
+    );
+    this.snapshotWithMeta = db.prepare('SELECT id, type, v, data, m FROM snapshots WHERE collection = ? AND id = ?');
+    // rowid order: creation order, like the reference in-memory adapter's iteration order.
+    this.listSnapshots = db.prepare('SELECT id, type, v, data, m FROM snapshots WHERE collection = ? ORDER BY rowid');
+    this.listIds = db
+      .prepare<[string], string>('SELECT id FROM snapshots WHERE collection = ? ORDER BY rowid')
+      .pluck();
+    this.opsRange = db
+      .prepare<[string, string, number, number], string>(
+        'SELECT op FROM ops WHERE collection = ? AND id = ? AND v >= ? AND v < ? ORDER BY v',
+      )
+      .pluck();
+    // `IS` rather than `=`: an op without src/seq matches others without, as in ShareDB's base DB.
+    this.committedOpVersion = db
+      .prepare<[string, string, string | null, number | null, number], number>(
+        'SELECT v FROM ops WHERE collection = ? AND id = ? AND src IS ? AND seq IS ? AND v < ? ORDER BY v DESC LIMIT 1',
+      )
+      .pluck();
+    this.deleteOps = db.prepare('DELETE FROM ops WHERE collection = ? AND id = ? AND v >= ? AND v < ?');
+
+    const insertOp = db.prepare<CommitRow>(
+      'INSERT INTO ops (collection, id, v, src, seq, op) VALUES (@collection, @id, @v, @src, @seq, @op)',
+    );
+    const upsertSnapshot = db.prepare<CommitRow>(
+      `INSERT INTO snapshots (collection, id, type, v, data, m) VALUES (@collection, @id, @type, @nextV, @data, @m)
+       ON CONFLICT (collection, id) DO UPDATE SET type = excluded.type, v = excluded.v, data = excluded.data, m = excluded.m`,
+    );
+    const version = this.version;
+    this.commit = db.transaction((row: CommitRow): boolean => {
+      if ((version.get(row.collection, row.id) ?? 0) !== row.v) return false;
+      insertOp.run(row);
+      upsertSnapshot.run(row);
+      return true;
+    });
+  }
+}
