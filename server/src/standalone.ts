@@ -26,7 +26,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<RunningServer> {
   for (const warning of config.warnings) logger.warn(warning);
-  const storage = await createStorage(config, logger);
+  const storage = createStorage(config, logger);
   let onResubscribed = (): void => undefined;
   const pubsub = config.redisUrl ? createRedisPubSub({
     url: config.redisUrl,

@@ -147,7 +147,7 @@ export class Engine {
         if (code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED') this.stats.acknowledgedWithoutCommit++;
         else if (err) this.stats.rejected++;
         if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
-        cb(err, ...rest);
+        cb(storageFailure(err) ?? err, ...rest);
       });
     };
   }
@@ -235,6 +235,18 @@ export class Engine {
       ...(op.del ? { del: true } : {}),
     });
   }
+}
+
+/**
+ * A storage failure (SQLite's SQLITE_FULL / SQLITE_IOERR / SQLITE_BUSY, a MongoDB error) as the catalogue's
+ * ERR_STORAGE_UNAVAILABLE, so clients get one documented code instead of an adapter's internals.
+ */
+function storageFailure(err: unknown): ConcordError | undefined {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_');
+  const mongo = typeof name === 'string' && name.startsWith('Mongo');
+  if (!sqlite && !mongo) return undefined;
+  return new ConcordError('ERR_STORAGE_UNAVAILABLE', sqlite && code === 'SQLITE_FULL' ? 'the disk is full; the op was not saved' : 'storage failed; the op was not saved');
 }
 
 /** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */

@@ -6,12 +6,18 @@ import { createMemoryStorage } from './memory.js';
 import { createMongoStorage } from './mongo.js';
 
 /** The storage the configuration names; rejects with a message naming the store when it cannot be opened. */
-export async function createStorage(config: Config, logger: Logger): Promise<Storage> {
+export function createStorage(config: Config, logger: Logger): Storage {
   switch (config.storage) {
     case 'memory':
       return createMemoryStorage({ milestoneInterval: config.milestoneInterval });
-    case 'mongo':
-      return await createMongoStorage({ url: config.mongoUrl ?? '', milestoneInterval: config.milestoneInterval });
+    case 'mongo': {
+      const storage = createMongoStorage({ url: config.mongoUrl ?? '', milestoneInterval: config.milestoneInterval });
+      // Served anyway: /readyz answers 503 naming storage until MongoDB answers, and the driver keeps trying.
+      storage.ping().then(
+        () => logger.info('MongoDB answers'),
+        (err: Error) => logger.error(`storage: ${err.message}; /readyz reports storage down until it answers`));
+      return storage;
+    }
     case 'sqlite':
       return createSqliteStorage({
         dataDir: config.dataDir,
