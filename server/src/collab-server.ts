@@ -19,6 +19,8 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import type { OriginRule } from './transport/origin-policy.js';
 import { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 import { collabRouter } from './transport/http/collab-router.js';
+import { metricsRouter } from './transport/http/metrics-router.js';
+import { Metrics } from './observability/metrics.js';
 
 export interface CollabServerOptions {
   /** Authentication: `"none"` runs open (every connection is the anonymous principal), explicitly. */
@@ -39,6 +41,11 @@ export interface CollabServerOptions {
   limits?: Partial<TransportLimits>;
   /** Default: silent. */
   logger?: Logger;
+  /**
+   * Opt-in `/metrics` on the router (Prometheus). `token`: required as a bearer token when set; `collections`:
+   * the collection names used as labels (others are `other`).
+   */
+  metrics?: { token?: string; collections?: readonly string[] };
 }
 
 export interface TransportLimits {
@@ -98,7 +105,13 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     ...options.limits,
   };
   const transports: WebSocketTransport[] = [];
+  const connectionStats = () => transports.reduce((sum, t) => {
+    const s = t.stats();
+    return { count: sum.count + s.count, users: sum.users + s.users, bufferedBytes: sum.bufferedBytes + s.bufferedBytes };
+  }, { count: 0, users: 0, bufferedBytes: 0 });
+  const metrics = options.metrics ? new Metrics(engine, { connections: connectionStats }, options.metrics.collections) : undefined;
   const router = collabRouter(engine, { origins, trustProxy, maxBodyBytes: limits.maxMessageBytes }, logger);
+  if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   let closing: Promise<void> | undefined;
   return {
     backend: engine.backend,
@@ -108,6 +121,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     attach(server, attachOptions) {
       const transport = new WebSocketTransport(engine, {
         ...limits, path: attachOptions?.path ?? DEFAULT_WS_PATH, trustProxy, origins,
+        ...(metrics ? { onSlowed: (kind: string) => metrics.slowdowns.inc({ kind }) } : {}),
       }, logger);
       transport.attach(server);
       transports.push(transport);

@@ -47,6 +47,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       opsPerSec: config.opsPerSec, presencePerSec: config.presencePerSec,
     },
     logger,
+    // Production serves /metrics only with METRICS_TOKEN (404 otherwise); development serves it openly.
+    ...(config.metricsToken !== undefined || !config.production ? {
+      metrics: { token: config.metricsToken, collections: configuredCollections(config) },
+    } : {}),
   });
   onResubscribed = () => {
     collab.engine.gaps.replay().then(
@@ -82,6 +86,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       return closing;
     },
   };
+}
+
+/** Collection names the configuration mentions, used as metric labels. */
+function configuredCollections(config: Config): string[] {
+  const names = new Set<string>();
+  for (const key of ['collections', 'retention', 'schemas']) {
+    const section = config.file?.[key];
+    if (section && typeof section === 'object') for (const name of Object.keys(section)) if (name !== '*') names.add(name);
+  }
+  return [...names];
 }
 
 /** Calls `fn` at most once per `intervalMs` (a Redis outage reports an error per reconnect attempt). */

@@ -14,7 +14,7 @@ import type { Storage } from '../storage/storage.js';
 import type { PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
 import { ALLOW_ALL, type Action, type Policies } from './policies.js';
-import { use, useSync, sessionOf, type EngineAgent, type SubmitContext } from './middleware.js';
+import { use, useSync, sessionOf, type EngineAgent, type SubmitContext, type SubmittedOp } from './middleware.js';
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
@@ -42,6 +42,17 @@ export interface EngineOptions {
   onError?: (err: Error) => void;
 }
 
+/** What a finished submit reports to observers (metrics, logs). */
+export interface SubmitOutcome {
+  readonly collection: string;
+  readonly id: string;
+  /** `create`, `edit` or `del`. */
+  readonly kind: 'create' | 'edit' | 'del';
+  /** The error code when the submit failed (ERR_NO_OP and ERR_OP_ALREADY_SUBMITTED count as acknowledged). */
+  readonly error?: string;
+  readonly session?: Session;
+}
+
 export interface EngineLimits {
   maxQueryLimit: number;
   maxBulkSize: number;
@@ -64,6 +75,7 @@ export class Engine {
   private readonly liveness: PresenceLiveness;
   private readonly ids: ConnectionIds;
   private readonly limits: EngineLimits;
+  private readonly submitObservers: Array<(outcome: SubmitOutcome) => void> = [];
   private inFlight = 0;
   private drained: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -142,14 +154,32 @@ export class Engine {
     backend.submit = (agent, index, id, op, options, cb) => {
       this.inFlight++;
       this.stats.submitted++;
-      submit(agent, index, id, op, options, (err, ...rest) => {
+      submit(agent, index, id, op, options, (raw, ...rest) => {
+        const err = storageFailure(raw) ?? raw;
         const code = (err as { code?: unknown } | null)?.code;
+        this.notifySubmit(agent as EngineAgent, index, id, op as SubmittedOp, err, code);
         if (code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED') this.stats.acknowledgedWithoutCommit++;
         else if (err) this.stats.rejected++;
         if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
-        cb(storageFailure(err) ?? err, ...rest);
+        cb(err, ...rest);
       });
     };
+  }
+
+  /** Registers an observer of every finished submit. */
+  onSubmit(observer: (outcome: SubmitOutcome) => void): void {
+    this.submitObservers.push(observer);
+  }
+
+  private notifySubmit(agent: EngineAgent, collection: string, id: string, op: SubmittedOp, err: unknown, code: unknown): void {
+    if (this.submitObservers.length === 0) return;
+    const acknowledged = !err || code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED';
+    const outcome: SubmitOutcome = {
+      collection, id, kind: op.create ? 'create' : op.del ? 'del' : 'edit',
+      ...(acknowledged ? {} : { error: typeof code === 'string' ? code : 'ERR_INTERNAL' }),
+      session: sessionOf(agent),
+    };
+    for (const observer of this.submitObservers) observer(outcome);
   }
 
   private installMiddleware(): void {

@@ -100,7 +100,17 @@ export interface ReceiveContext {
   data: Record<string, unknown>;
 }
 
+/** An op about to be sent to a subscriber (or returned from the op log). */
+export interface OpContext {
+  readonly agent: EngineAgent;
+  readonly collection: string;
+  readonly id: string;
+  readonly op: SubmittedOp & { ct?: number };
+}
+
 export interface MiddlewareContexts {
+  /** An op is about to be delivered to a client (subscription fan-out, or ops read from the log). */
+  op: OpContext;
   /** A new client connected (fires before the handshake). */
   connect: ConnectContext;
   /** A message arrived from a client. */

@@ -19,6 +19,7 @@ import { originAllowed, type OriginRule } from '../origin-policy.js';
 import { JsonStream, parseMessage } from './json-stream.js';
 import { tokenFromRequest, redactUrl } from './credentials.js';
 import { ConnectionCounter } from './connection-counter.js';
+import type { MessageKind } from './rate-gate.js';
 
 export interface WebSocketTransportOptions {
   path: string;
@@ -32,6 +33,8 @@ export interface WebSocketTransportOptions {
   connectionsPerIp: number;
   trustProxy: boolean;
   origins: OriginRule;
+  /** Called when a message had to wait for its rate limit (metrics). */
+  onSlowed?: (kind: MessageKind) => void;
 }
 
 /** How long stopping waits for peers to answer the 1001 close before cutting them off. */
@@ -41,6 +44,16 @@ interface Client {
   readonly socket: WebSocket;
   readonly stream: JsonStream;
   alive: boolean;
+  /** Set once the connection is authenticated. */
+  sub?: string;
+}
+
+export interface ConnectionStats {
+  count: number;
+  /** Distinct authenticated principals. */
+  users: number;
+  /** Outbound bytes queued in sockets, not yet sent. */
+  bufferedBytes: number;
 }
 
 export class WebSocketTransport {
@@ -69,6 +82,17 @@ export class WebSocketTransport {
   /** Connections currently open. */
   get connectionCount(): number {
     return this.clients.size;
+  }
+
+  /** Connections, distinct users and outbound bytes waiting, for metrics and /admin. */
+  stats(): ConnectionStats {
+    const users = new Set<string>();
+    let bufferedBytes = 0;
+    for (const client of this.clients) {
+      if (client.sub !== undefined) users.add(client.sub);
+      bufferedBytes += client.socket.bufferedAmount;
+    }
+    return { count: this.clients.size, users: users.size, bufferedBytes };
   }
 
   /** Serves WebSocket upgrades on `options.path` of this server. */
@@ -148,6 +172,7 @@ export class WebSocketTransport {
       this.logger.info({ address, code }, 'websocket closed');
     });
     const open = (who: Principal): void => {
+      client.sub = who.sub;
       const session: Session = { principal: who, remoteAddress: address, transport: 'ws' };
       this.engine.open(stream, session);
       this.logger.info({ address, user: who.sub, url: redactUrl(req.url) }, 'websocket opened');
