@@ -19,6 +19,9 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import type { OriginRule } from './transport/origin-policy.js';
 import { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 import { collabRouter } from './transport/http/collab-router.js';
+import { createAuthorization } from './policy/authorize/authorization.js';
+import { installAccessEnforcement } from './policy/authorize/access-enforcement.js';
+import type { AccessRules } from './policy/authorize/access-rules.js';
 import { metricsRouter } from './transport/http/metrics-router.js';
 import { Metrics } from './observability/metrics.js';
 
@@ -29,8 +32,14 @@ export interface CollabServerOptions {
   storage?: Storage;
   /** Default: in-process pub/sub (one process). */
   pubsub?: PubSubAdapter;
-  /** Default: allow everything. */
+  /**
+   * A host app's own authorization, used instead of `rules`. Default: the rule-based authorizer over `rules`; without
+   * rules, `auth: "none"` allows the anonymous principal everything but purge, share and admin, and with
+   * authentication every authenticated principal may create, read, write, delete and use presence.
+   */
   authorizer?: Authorizer;
+  /** Authorization rules (CONFIG_FILE's `collections`): deny by default, owners, grants, admins. */
+  rules?: AccessRules;
   /** Default: the OT types' own checks only. */
   validator?: Validator;
   /** Origins allowed for browsers. Default: localhost / 127.0.0.1 on any port. */
@@ -81,15 +90,29 @@ export interface CollabServer {
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const logger = options.logger ?? silentLogger();
   routeShareDbLogs(logger);
+  const storage = options.storage ?? createMemoryStorage({ milestoneInterval: 100 });
+  const authorization = createAuthorization({
+    authenticated: options.auth !== 'none', storage,
+    ...(options.authorizer ? { authorizer: options.authorizer } : {}), ...(options.rules ? { rules: options.rules } : {}),
+  });
   const engine = new Engine({
-    storage: options.storage ?? createMemoryStorage({ milestoneInterval: 100 }),
+    storage,
     pubsub: options.pubsub,
     policies: {
       authenticator: options.auth === 'none' ? allowAllAuthenticator : options.auth,
-      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+      authorizer: authorization.authorizer,
       ...(options.validator ? { validator: options.validator } : {}),
     },
     onError: (err) => logger.error({ err }, 'sharedb error'),
+  });
+  installAccessEnforcement(engine.backend, authorization);
+  // One line per rejection: who, where, at which version, why. Never the op or document content.
+  engine.onSubmit((outcome) => {
+    if (!outcome.error) return;
+    logger.info({
+      conn: outcome.src, user: outcome.session?.principal.sub, collection: outcome.collection, doc: outcome.id,
+      v: outcome.v, kind: outcome.kind, code: outcome.error,
+    }, 'op rejected');
   });
   const origins = options.origins ?? { kind: 'local' };
   const trustProxy = options.trustProxy ?? false;
@@ -110,7 +133,9 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     return { count: sum.count + s.count, users: sum.users + s.users, bufferedBytes: sum.bufferedBytes + s.bufferedBytes };
   }, { count: 0, users: 0, bufferedBytes: 0 });
   const metrics = options.metrics ? new Metrics(engine, { connections: connectionStats }, options.metrics.collections) : undefined;
-  const router = collabRouter(engine, { origins, trustProxy, maxBodyBytes: limits.maxMessageBytes }, logger);
+  const router = collabRouter(engine, {
+    origins, trustProxy, maxBodyBytes: limits.maxMessageBytes, acl: authorization.acl,
+  }, logger);
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   let closing: Promise<void> | undefined;
   return {
@@ -145,9 +170,13 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
  */
 function routeShareDbLogs(logger: Logger): void {
   const shareDbLogger = (ShareDBModule as unknown as { logger: { setMethods(m: Record<string, (...a: unknown[]) => void>): void } }).logger;
+  // Only strings and error messages pass: ShareDB also logs ops and snapshots, which hold document content.
+  const text = (args: unknown[]): string => args
+    .map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${(a as { code?: string }).code ?? ''}` : ''))
+    .filter(Boolean).join(' ').slice(0, 500);
   shareDbLogger.setMethods({
-    info: (...args) => logger.debug({ sharedb: args.map(String).join(' ') }, 'sharedb'),
-    warn: (...args) => logger.warn({ sharedb: args.map(String).join(' ') }, 'sharedb'),
-    error: (...args) => logger.error({ sharedb: args.map(String).join(' ') }, 'sharedb'),
+    info: (...args) => logger.debug({ sharedb: text(args) }, 'sharedb'),
+    warn: (...args) => logger.warn({ sharedb: text(args) }, 'sharedb'),
+    error: (...args) => logger.error({ sharedb: text(args) }, 'sharedb'),
   });
 }

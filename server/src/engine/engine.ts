@@ -24,6 +24,8 @@ import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
+import { isMissingOps, prunedError } from './history.js';
+import { Retention, type RetentionOptions } from './retention.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -40,6 +42,8 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** Called with errors ShareDB cannot report to a client (default: ShareDB's logger). */
   onError?: (err: Error) => void;
+  /** Op-log retention per collection (see retention.ts); default none: every op is kept. */
+  retention?: RetentionOptions;
 }
 
 /** What a finished submit reports to observers (metrics, logs). */
@@ -48,6 +52,9 @@ export interface SubmitOutcome {
   readonly id: string;
   /** `create`, `edit` or `del`. */
   readonly kind: 'create' | 'edit' | 'del';
+  /** The connection id of the submitter (the op's src) and the version the op was made at. */
+  readonly src?: string;
+  readonly v?: number;
   /** The error code when the submit failed (ERR_NO_OP and ERR_OP_ALREADY_SUBMITTED count as acknowledged). */
   readonly error?: string;
   readonly session?: Session;
@@ -72,6 +79,8 @@ export class Engine {
   readonly stats = new EngineStats();
   /** Re-delivers ops missed during a pub/sub outage; `replay()` after the pub/sub reconnects. */
   readonly gaps: GapRecovery;
+  /** Op-log retention, when configured: `sweep()` / `prune(collection, id)` on demand. */
+  readonly retention: Retention | undefined;
   private readonly liveness: PresenceLiveness;
   private readonly ids: ConnectionIds;
   private readonly limits: EngineLimits;
@@ -111,8 +120,11 @@ export class Engine {
     this.gaps = new GapRecovery(this.backend);
     this.liveness = new PresenceLiveness(this.backend);
     if (this.pubsub.kind !== 'memory') this.liveness.start();
+    this.reportPrunedReads();
     this.trackInFlightSubmits();
     this.installMiddleware();
+    this.retention = options.retention ? new Retention(this.backend, this.storage, options.retention, report) : undefined;
+    this.retention?.start();
   }
 
   /** Serves one client over a duplex object stream of ShareDB protocol messages. */
@@ -140,6 +152,7 @@ export class Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.liveness.stop();
+      await this.retention?.stop();
       await this.drain();
       await this.pubsub.close();
       await this.storage.close();
@@ -150,7 +163,7 @@ export class Engine {
   /** Counts submits from arrival to their final callback, so that `close()` can let them finish. */
   private trackInFlightSubmits(): void {
     const backend = this.backend as unknown as { submit: SubmitFn };
-    const submit = backend.submit.bind(this.backend);
+    const submit = this.reportPrunedSubmits(backend.submit.bind(this.backend));
     backend.submit = (agent, index, id, op, options, cb) => {
       this.inFlight++;
       this.stats.submitted++;
@@ -166,6 +179,43 @@ export class Engine {
     };
   }
 
+  /**
+   * An op too far behind to be transformed (the ops it needs were pruned or purged: ShareDB's
+   * ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND or an adapter's "Missing ops") fails with ERR_HISTORY_PRUNED, over the
+   * WebSocket too, so that a client can tell it from other rejections and recover its user's work.
+   */
+  private reportPrunedSubmits(submit: SubmitFn): SubmitFn {
+    return (agent, index, id, op, options, cb) => submit(agent, index, id, op, options, (err, ...rest) => {
+      if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ...rest);
+      const v = (op as SubmittedOp).v;
+      void prunedError(this.storage, index, id, v, `the op was made at version ${v}, older than the op log of ` +
+        `${index}/${id} still holds; fetch the document and reapply the change`).then((mapped) => cb(mapped, ...rest));
+    });
+  }
+
+  /**
+   * Reads of ops that retention or purge removed (history reads, catch-up of a subscribe or fetch at an old version,
+   * transforms) fail with ERR_HISTORY_PRUNED and, for REST, `details` naming the versions that remain, instead of an
+   * adapter's uncoded "Missing ops".
+   */
+  private reportPrunedReads(): void {
+    type GetOps = (c: string, id: string, from: number | null, to: number | null, o: unknown, cb: (err: unknown, ops?: unknown) => void) => void;
+    type GetOpsBulk = (c: string, from: Record<string, number | null>, to: unknown, o: unknown, cb: (err: unknown, ops?: unknown) => void) => void;
+    const db = this.storage.db as unknown as { getOps: GetOps; getOpsBulk: GetOpsBulk; concordPrunedReads?: true };
+    if (db.concordPrunedReads) return; // one storage shared by several engines: wrapped once
+    db.concordPrunedReads = true;
+    const getOps = db.getOps.bind(db);
+    const getOpsBulk = db.getOpsBulk.bind(db);
+    db.getOps = (c, id, from, to, o, cb) => getOps(c, id, from, to, o, (err, ops) => {
+      if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);
+      void prunedError(this.storage, c, id, from ?? 0).then((mapped) => cb(mapped));
+    });
+    db.getOpsBulk = (c, from, to, o, cb) => getOpsBulk(c, from, to, o, (err, ops) => {
+      if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);
+      cb(new ConcordError('ERR_HISTORY_PRUNED', `the op log of ${c} no longer holds the ops asked for`));
+    });
+  }
+
   /** Registers an observer of every finished submit. */
   onSubmit(observer: (outcome: SubmitOutcome) => void): void {
     this.submitObservers.push(observer);
@@ -175,7 +225,7 @@ export class Engine {
     if (this.submitObservers.length === 0) return;
     const acknowledged = !err || code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED';
     const outcome: SubmitOutcome = {
-      collection, id, kind: op.create ? 'create' : op.del ? 'del' : 'edit',
+      collection, id, kind: op.create ? 'create' : op.del ? 'del' : 'edit', src: op.src, v: op.v,
       ...(acknowledged ? {} : { error: typeof code === 'string' ? code : 'ERR_INTERNAL' }),
       session: sessionOf(agent),
     };
@@ -204,9 +254,11 @@ export class Engine {
       const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
       for (const snapshot of request.snapshots) {
         if (request.snapshotType === 'current') this.gaps.note(request.collection, snapshot.id, snapshot.v);
-        const allowed = await this.policies.authorizer.authorize({
-          principal, action: 'read', collection: request.collection, id: snapshot.id,
-        });
+        const access = { principal, collection: request.collection, id: snapshot.id };
+        // A document that does not exist (never created, or deleted) holds nothing to read: who may create it may
+        // see that, and subscribe to create it next (the ops that follow are checked again on the way out).
+        const allowed = await this.policies.authorizer.authorize({ ...access, action: 'read' }) ||
+          (snapshot.type === null && await this.policies.authorizer.authorize({ ...access, action: 'create' }));
         if (!allowed) request.rejectSnapshotRead(snapshot, new ConcordError('ERR_FORBIDDEN', 'read not allowed'));
       }
     });
@@ -239,7 +291,9 @@ export class Engine {
   private async authorizeSubmit(request: SubmitContext): Promise<void> {
     const session = sessionOf(request.agent);
     const principal = session?.principal ?? ANONYMOUS;
-    const action: Action = request.op.create ? 'create' : request.op.del ? 'delete' : 'write';
+    // The delete that a purge commits (DocService.purge; only server code can pass submit options) needs 'purge'.
+    const purging = request.op.del === true && (request as { options?: { concordPurge?: unknown } }).options?.concordPurge === true;
+    const action: Action = request.op.create ? 'create' : purging ? 'purge' : request.op.del ? 'delete' : 'write';
     const allowed = await this.policies.authorizer.authorize({
       principal, action, collection: request.collection, id: request.id,
     });

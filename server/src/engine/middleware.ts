@@ -39,6 +39,8 @@ export interface SubmittedOp {
   create?: { type: string; data?: unknown };
   del?: boolean;
   m?: OpMeta;
+  /** Commit time (ms), stamped on the published op for the delivery-latency metric; never sent to clients. */
+  ct?: number;
 }
 
 /** ShareDB's SubmitRequest, for the submit / apply / commit / afterWrite actions. */
@@ -100,16 +102,16 @@ export interface ReceiveContext {
   data: Record<string, unknown>;
 }
 
-/** An op about to be sent to a subscriber (or returned from the op log). */
+/** An op about to be sent to a client: to a subscriber (fan-out), or read from the log (history, catch-up). */
 export interface OpContext {
   readonly agent: EngineAgent;
   readonly collection: string;
   readonly id: string;
-  readonly op: SubmittedOp & { ct?: number };
+  readonly op: SubmittedOp;
 }
 
 export interface MiddlewareContexts {
-  /** An op is about to be delivered to a client (subscription fan-out, or ops read from the log). */
+  /** An op is about to be sent to a client: to a subscriber (fan-out), or read from the log (history, catch-up). */
   op: OpContext;
   /** A new client connected (fires before the handshake). */
   connect: ConnectContext;

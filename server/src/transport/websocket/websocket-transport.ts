@@ -39,6 +39,8 @@ export interface WebSocketTransportOptions {
 
 /** How long stopping waits for peers to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2000;
+/** The longest delay setTimeout honours (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface Client {
   readonly socket: WebSocket;
@@ -46,6 +48,8 @@ interface Client {
   alive: boolean;
   /** Set once the connection is authenticated. */
   sub?: string;
+  /** The connection id issued at open (ShareDB src), for logs. */
+  conn?: string;
 }
 
 export interface ConnectionStats {
@@ -169,13 +173,15 @@ export class WebSocketTransport {
     socket.on('close', (code) => {
       this.clients.delete(client);
       release();
-      this.logger.info({ address, code }, 'websocket closed');
+      this.logger.info({ conn: client.conn, user: client.sub, address, code }, 'websocket closed');
     });
     const open = (who: Principal): void => {
       client.sub = who.sub;
       const session: Session = { principal: who, remoteAddress: address, transport: 'ws' };
-      this.engine.open(stream, session);
-      this.logger.info({ address, user: who.sub, url: redactUrl(req.url) }, 'websocket opened');
+      const agent = this.engine.open(stream, session);
+      client.conn = agent.clientId;
+      this.closeAtExpiry(socket, stream, who);
+      this.logger.info({ conn: agent.clientId, address, user: who.sub, url: redactUrl(req.url) }, 'websocket opened');
     };
     if (principal) {
       socket.on('message', (data, isBinary) => this.receive(stream, data, isBinary));
@@ -220,6 +226,20 @@ export class WebSocketTransport {
           for (const data of queued.splice(0)) this.receive(stream, data, false);
         }, () => stream.reject('ERR_UNAUTHENTICATED'));
     });
+  }
+
+  /** A token that expires during the session ends it: closed with 4401, so the client reconnects with a fresh one. */
+  private closeAtExpiry(socket: WebSocket, stream: JsonStream, who: Principal): void {
+    if (who.expiresAt === undefined) return;
+    const expiresAt = who.expiresAt;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      const left = expiresAt - Date.now();
+      if (left <= 0) return stream.reject('ERR_UNAUTHENTICATED');
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS)); // setTimeout overflows beyond ~24.8 days
+    };
+    arm();
+    socket.on('close', () => clearTimeout(timer));
   }
 
   private reapDeadPeers(): void {
