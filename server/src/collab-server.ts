@@ -9,6 +9,7 @@ import type ShareDB from 'sharedb';
 import type { Router } from 'express';
 import { DEFAULT_LIMITS, DEFAULT_WS_PATH } from '@concord/shared';
 import { Engine } from './engine/engine.js';
+import type { RetentionOptions } from './engine/retention.js';
 import { DocService } from './engine/doc-service.js';
 import type { Authenticator, Authorizer, Validator } from './engine/policies.js';
 import { allowAllAuthenticator } from './engine/policies.js';
@@ -24,6 +25,8 @@ import { installAccessEnforcement } from './policy/authorize/access-enforcement.
 import type { AccessRules } from './policy/authorize/access-rules.js';
 import { metricsRouter } from './transport/http/metrics-router.js';
 import { Metrics } from './observability/metrics.js';
+import { LiveStatus } from './observability/live-status.js';
+import { adminRouter } from './transport/http/admin-router.js';
 
 export interface CollabServerOptions {
   /** Authentication: `"none"` runs open (every connection is the anonymous principal), explicitly. */
@@ -50,11 +53,15 @@ export interface CollabServerOptions {
   limits?: Partial<TransportLimits>;
   /** Default: silent. */
   logger?: Logger;
+  /** Op-log retention per collection (`{ policies: { notes: { keepVersions: 1000 } } }`); default: keep every op. */
+  retention?: RetentionOptions;
   /**
    * Opt-in `/metrics` on the router (Prometheus). `token`: required as a bearer token when set; `collections`:
    * the collection names used as labels (others are `other`).
    */
   metrics?: { token?: string; collections?: readonly string[] };
+  /** Opt-in `/admin` live status page (its data needs a principal with role `admin`). */
+  admin?: boolean;
 }
 
 export interface TransportLimits {
@@ -104,6 +111,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
       ...(options.validator ? { validator: options.validator } : {}),
     },
     onError: (err) => logger.error({ err }, 'sharedb error'),
+    ...(options.retention ? { retention: options.retention } : {}),
   });
   installAccessEnforcement(engine.backend, authorization);
   // One line per rejection: who, where, at which version, why. Never the op or document content.
@@ -137,6 +145,8 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     origins, trustProxy, maxBodyBytes: limits.maxMessageBytes, acl: authorization.acl,
   }, logger);
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
+  const liveStatus = options.admin ? new LiveStatus(engine, connectionStats) : undefined;
+  if (liveStatus) router.use(adminRouter(engine, liveStatus, origins, trustProxy));
   let closing: Promise<void> | undefined;
   return {
     backend: engine.backend,
@@ -156,6 +166,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     },
     close() {
       closing ??= (async () => {
+        liveStatus?.stop();
         await Promise.all(transports.map((transport) => transport.close()));
         await engine.close();
       })();

@@ -8,6 +8,7 @@ import express from 'express';
 import type { Config } from './config.js';
 import { createCollabServer, type CollabServer } from './collab-server.js';
 import { createJwtAuthenticator } from './policy/jwt-authenticator.js';
+import { NO_RULES } from './policy/authorize/access-rules.js';
 import { createStorage } from './storage/create-storage.js';
 import { createRedisPubSub } from './pubsub/redis.js';
 import type { OriginRule } from './transport/origin-policy.js';
@@ -39,7 +40,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       secret: config.auth.jwtSecret, publicKey: config.auth.jwtPublicKey,
       issuer: config.auth.issuer, audience: config.auth.audience,
     }) : 'none',
+    // With authentication and no rules in CONFIG_FILE, nothing is allowed but what owners, grants and admins allow.
+    ...(config.rules !== undefined || config.auth ? { rules: config.rules ?? NO_RULES } : {}),
     storage,
+    ...(config.retention ? { retention: { policies: config.retention } } : {}),
     origins: originRule(config),
     trustProxy: config.trustProxy,
     limits: {
@@ -47,6 +51,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       opsPerSec: config.opsPerSec, presencePerSec: config.presencePerSec,
     },
     logger,
+    admin: true,
     // Production serves /metrics only with METRICS_TOKEN (404 otherwise); development serves it openly.
     ...(config.metricsToken !== undefined || !config.production ? {
       metrics: { token: config.metricsToken, collections: configuredCollections(config) },
