@@ -37,17 +37,25 @@ export class GapRecovery {
     const emit = this.pubsub._emit.bind(this.pubsub);
     this.pubsub._emit = (channel, data) => {
       const op = data as Partial<SubmittedOp> & { c?: string; d?: string };
-      if (typeof op.c === 'string' && typeof op.d === 'string' && typeof op.v === 'number') this.note(op.c, op.d, op.v + 1);
+      if (typeof op.c === 'string' && typeof op.d === 'string' && typeof op.v === 'number') this.record(op.c, op.d, op.v + 1, true);
       emit(channel, data);
     };
   }
 
-  /** Records that this instance has the document at `version` (the next op it expects is at `version`). */
+  /**
+   * Records a snapshot read at `version` for a client. It starts tracking the document, but never moves an existing
+   * entry forward: one client reading (e.g. fetching after it noticed a gap) says nothing about the other
+   * subscribers here, which only get what the pub/sub delivers.
+   */
   note(collection: string, id: string, version: number): void {
+    this.record(collection, id, version, false);
+  }
+
+  private record(collection: string, id: string, version: number, delivered: boolean): void {
     const channel = `${collection}.${id}`;
     const entry = this.seen.get(channel);
     if (entry) {
-      if (version > entry.next) entry.next = version;
+      if (delivered && version > entry.next) entry.next = version;
       return;
     }
     // ShareDB subscribes to the channel before it reads the snapshot, so a plain fetch has no stream: skip it.

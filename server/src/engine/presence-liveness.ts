@@ -4,6 +4,11 @@
  * Each instance stamps the presence it publishes with its id and publishes a heartbeat every `intervalMs` on the
  * shared pub/sub; each remembers the live presence of the others, and clears, for its own clients, the presence
  * of an instance whose heartbeat stopped for `timeoutMs`. Only meaningful with a shared pub/sub (Redis).
+ *
+ * Silence is checked every quarter of the interval (not once per interval), so a dead instance's presence is gone
+ * within about `timeoutMs + intervalMs / 4` of its last heartbeat. An instance also hears its own heartbeat: while
+ * that one does not come back either, it is this instance's pub/sub that is down (a Redis outage), not the others,
+ * so nobody's presence is cleared then; when it comes back, every instance gets a fresh `timeoutMs` to be heard.
  */
 import { randomUUID } from 'node:crypto';
 import type ShareDB from 'sharedb';
@@ -26,6 +31,9 @@ export class PresenceLiveness {
   private readonly lastSeen = new Map<string, number>();
   private readonly remote = new Map<string, Map<string, Stamped>>();
   private timer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** When this instance last heard its own heartbeat through the pub/sub. */
+  private ownSeen = Date.now();
   private stream: { destroy(): void } | undefined;
 
   constructor(backend: ShareDB, private readonly intervalMs = 1000, private readonly timeoutMs = 3500) {
@@ -47,15 +55,23 @@ export class PresenceLiveness {
       if (err || !stream) return;
       this.stream = stream;
       stream.on('data', (data: { inst?: unknown }) => {
-        if (typeof data.inst === 'string' && data.inst !== this.instanceId) this.lastSeen.set(data.inst, Date.now());
+        if (typeof data.inst !== 'string') return;
+        const now = Date.now();
+        if (data.inst !== this.instanceId) return void this.lastSeen.set(data.inst, now);
+        // Deaf until now: what the others said meanwhile was lost, so start their clocks again.
+        if (now - this.ownSeen >= this.timeoutMs) for (const inst of this.lastSeen.keys()) this.lastSeen.set(inst, now);
+        this.ownSeen = now;
       });
     });
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
+    this.expiryTimer = setInterval(() => this.expire(), Math.max(1, Math.floor(this.intervalMs / 4)));
+    this.expiryTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.expiryTimer);
     this.stream?.destroy();
   }
 
@@ -72,7 +88,12 @@ export class PresenceLiveness {
 
   private tick(): void {
     this.pubsub.publish([HEARTBEAT_CHANNEL], { inst: this.instanceId }, () => undefined);
+  }
+
+  private expire(): void {
     const now = Date.now();
+    // Our own heartbeat is not coming back: our pub/sub is down, the others are most likely fine.
+    if (now - this.ownSeen >= this.timeoutMs) return;
     for (const [inst, seen] of this.lastSeen) {
       if (now - seen < this.timeoutMs) continue;
       this.lastSeen.delete(inst);
