@@ -20,7 +20,6 @@ async function main(): Promise<void> {
     process.stderr.write(`concord: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`listening on ${server.url}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -33,6 +32,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only once the handlers are in place: whoever waits for this line (a supervisor, a test) may send
+  // SIGTERM at once, and a signal arriving before process.on() would kill the process without a graceful stop.
+  process.stdout.write(`listening on ${server.url}\n`);
 }
 
 void main();
