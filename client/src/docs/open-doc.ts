@@ -1,0 +1,37 @@
+/**
+ * Opening a document that may not exist yet: fetch, create it when it is missing, then subscribe. Two clients racing
+ * to create the same id both succeed: the loser's create is refused with ERR_DOC_ALREADY_CREATED, ShareDB fetches the
+ * winner's document, and the loser subscribes to it like everyone else. (Subscribing before creating would let the
+ * winner's create arrive while the loser's is in flight, and ShareDB then reports the refusal a second time as a
+ * doc 'error' event.)
+ */
+import type { Connection, Doc } from 'sharedb/lib/client/index.js';
+import type { TypeName } from '@concord/shared';
+import { errorCode } from '../connection/errors.js';
+
+export interface CreateSpec<T> {
+  type: TypeName;
+  /** Initial data when this client is the one that creates the document. */
+  data: T;
+}
+
+/** Subscribes to `collection/id`, creating it from `create` if it does not exist. Resolves once it has a type. */
+export async function openDoc<T>(connection: Connection, collection: string, id: string, create: CreateSpec<T>): Promise<Doc<T>> {
+  const doc = connection.get(collection, id) as Doc<T>;
+  if (!doc.subscribed) await callback((cb) => doc.fetch(cb));
+  if (!doc.type) {
+    try {
+      await callback((cb) => doc.create(create.data, create.type, cb));
+    } catch (err) {
+      // The refused create was rolled back by refetching: the doc now holds the winner's data.
+      if (errorCode(err) !== 'ERR_DOC_ALREADY_CREATED') throw err;
+    }
+  }
+  await callback((cb) => doc.subscribe(cb));
+  if (!doc.type) throw new Error(`document ${collection}/${id} does not exist (deleted?)`);
+  return doc;
+}
+
+function callback(fn: (cb: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+}

@@ -1,0 +1,140 @@
+/**
+ * The demo pages as users meet them: the index links to every demo, the plain-text pad keeps carets in place around
+ * emoji and shows other people's carets, and user names (server-stamped from tokens, or chosen with `?name=`) are
+ * shown as text, never run as HTML. Screenshots of every page go to artifacts/screenshots/.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ChildServer } from '../helpers/child-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { signTestToken, TEST_SECRET } from '../integration/client/jwt.js';
+import { closePages, docId, launchBrowser, openDemo, screenshot, startDemoServer, stopServer, SETUP_TIMEOUT_MS, type DemoPage } from './browser-harness.js';
+import { people, placeCaret, quillText } from './page-api.js';
+
+const XSS = '<img src=x onerror=window.__xss=1>';
+
+let server: ChildServer | undefined;
+let authServer: ChildServer | undefined;
+let browser: Browser | undefined;
+let configDir: string | undefined;
+
+beforeAll(async () => {
+  // With auth on, the standalone server denies what no rule allows: let every signed-in user use the demos.
+  configDir = await mkdtemp(join(tmpdir(), 'concord-browser-'));
+  const configFile = join(configDir, 'config.json');
+  const everyone = ['*'];
+  await writeFile(configFile, JSON.stringify({
+    collections: { '*': { read: everyone, create: everyone, write: everyone, presence: everyone } },
+  }));
+  [server, authServer, browser] = await Promise.all([
+    startDemoServer(),
+    startDemoServer({ AUTH_JWT_SECRET: TEST_SECRET, CONFIG_FILE: configFile }),
+    launchBrowser(),
+  ]);
+}, SETUP_TIMEOUT_MS);
+
+afterEach(closePages);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([stopServer(server), stopServer(authServer)]);
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+function padValue(page: Page): Promise<{ value: string; start: number; end: number }> {
+  return page.evaluate(() => {
+    const pad = document.querySelector<HTMLTextAreaElement>('#pad');
+    return { value: pad?.value ?? '', start: pad?.selectionStart ?? -1, end: pad?.selectionEnd ?? -1 };
+  });
+}
+
+async function expectNoXss(pages: DemoPage[]): Promise<void> {
+  for (const { page } of pages) {
+    expect(await page.evaluate(() => window.__xss)).toBeUndefined();
+    expect(await page.locator('#people img, .ql-cursor-name img, #me img').count()).toBe(0);
+  }
+}
+
+describe('demo pages', () => {
+  it('the index links to every demo', async () => {
+    if (!server || !browser) throw new Error('not started');
+    const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${server.httpUrl}/`);
+    const links = await page.locator('a.card').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toEqual(['rich-text.html', 'whiteboard.html', 'pad.html']);
+    await screenshot(page, 'index');
+    await page.click('a.card[href="pad.html"]');
+    await page.waitForFunction(() => window.concordDemo?.ready === true);
+    // Without `#id` the page made one up and wrote it into the URL, so the link can be shared.
+    expect(new URL(page.url()).hash).toMatch(/^#doc-[a-z0-9]+$/);
+    await context.close();
+  });
+
+  it('the pad keeps a caret in place when someone inserts emoji before it, and shows their caret', async () => {
+    if (!server || !browser) throw new Error('not started');
+    const id = docId('pad');
+    const a = await openDemo(browser, `${server.httpUrl}/pad.html?name=Ann#${id}`);
+    const b = await openDemo(browser, `${server.httpUrl}/pad.html?name=Bob#${id}`);
+    await a.page.click('#pad');
+    await a.page.keyboard.type('Grüße 😀 from the pad');
+    await waitFor('text at Bob', async () => (await padValue(b.page)).value === 'Grüße 😀 from the pad');
+    // Bob selects "from"; Ann then types emoji at the very start.
+    await b.page.evaluate(() => {
+      const pad = document.querySelector<HTMLTextAreaElement>('#pad');
+      pad?.focus();
+      pad?.setSelectionRange(9, 13);
+    });
+    await a.page.keyboard.press('Control+Home');
+    await a.page.keyboard.type('🎉🎉 ');
+    const after = await waitFor('emoji at Bob', async () => {
+      const v = await padValue(b.page);
+      return v.value.startsWith('🎉🎉 ') ? v : undefined;
+    });
+    expect(after.value.slice(after.start, after.end)).toBe('from');
+    await b.page.locator('.concord-caret-name', { hasText: 'Ann' }).waitFor({ timeout: 5000 });
+    await screenshot(b.page, 'pad');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('a name chosen with ?name= is shown as text, never run as HTML', async () => {
+    if (!server || !browser) throw new Error('not started');
+    const id = docId('xss-anon');
+    const a = await openDemo(browser, `${server.httpUrl}/rich-text.html?name=${encodeURIComponent(XSS)}#${id}`);
+    const b = await openDemo(browser, `${server.httpUrl}/rich-text.html?name=Bob#${id}`);
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('hi');
+    await waitFor('listed at Bob', async () => (await people(b.page)).includes(XSS));
+    await b.page.locator('.ql-cursor-name', { hasText: XSS }).waitFor({ timeout: 5000 });
+    expect(await a.page.locator('#me').textContent()).toBe(XSS);
+    await expectNoXss([a, b]);
+  });
+
+  it('a name from the token (auth on, tokens from ?tokenUrl=) is shown as text, never run as HTML', async () => {
+    if (!authServer || !browser) throw new Error('not started');
+    const id = docId('xss-auth');
+    const url = (name: string): string =>
+      `${authServer?.httpUrl}/rich-text.html?tokenUrl=/test-token&name=${encodeURIComponent(name)}#${id}`;
+    const a = await openDemo(browser, url(XSS), { prepare: serveTokens });
+    const b = await openDemo(browser, url('Bob'), { prepare: serveTokens });
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('signed in');
+    await waitFor('text at Bob', async () => (await quillText(b.page)) === 'signed in\n');
+    await waitFor('listed at Bob', async () => (await people(b.page)).includes(XSS));
+    await b.page.locator('.ql-cursor-name', { hasText: XSS }).waitFor({ timeout: 5000 });
+    await screenshot(b.page, 'rich-text-names-as-text');
+    await expectNoXss([a, b]);
+  });
+});
+
+/** The host app's token endpoint `/test-token`, played by the test: it signs whatever name it is asked for. */
+async function serveTokens(context: BrowserContext): Promise<void> {
+  await context.route((url) => url.pathname === '/test-token', (route) => {
+    const asked = new URL(route.request().url()).searchParams.get('name') ?? '';
+    const token = signTestToken({ sub: `user-${Buffer.from(asked).toString('hex').slice(0, 16)}`, name: asked });
+    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ token }) });
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The rich-text demo in two real browser pages on one document: concurrent typing converges with both users' text,
+ * a remote cursor appears at the other user's caret and disappears when that page closes without unload handlers,
+ * and undo reverts only one's own typing.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { ChildServer } from '../helpers/child-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { closePages, docId, launchBrowser, openDemo, screenshot, startDemoServer, stopServer, SETUP_TIMEOUT_MS, type DemoPage } from './browser-harness.js';
+import { caretPoint, placeCaret, quillSelection, quillText } from './page-api.js';
+
+let server: ChildServer | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+}, SETUP_TIMEOUT_MS);
+
+afterEach(closePages);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopServer(server);
+});
+
+async function pair(prefix: string): Promise<[DemoPage, DemoPage, string]> {
+  if (!server || !browser) throw new Error('not started');
+  const id = docId(prefix);
+  const url = (name: string): string => `${server?.httpUrl}/rich-text.html?name=${name}#${id}`;
+  const pages = await Promise.all([openDemo(browser, url('Ann')), openDemo(browser, url('Bob'))]);
+  return [pages[0], pages[1], id];
+}
+
+async function converged(a: DemoPage, b: DemoPage): Promise<string> {
+  return waitFor('both pages show the same text', async () => {
+    const [ta, tb] = await Promise.all([quillText(a.page), quillText(b.page)]);
+    return ta === tb ? ta : undefined;
+  }, 15_000);
+}
+
+describe('rich-text demo in the browser', () => {
+  it('two pages typing at the same time end identical with each page’s text', async () => {
+    const [a, b] = await pair('rt-concurrent');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('Agenda\nNotes\n');
+    await converged(a, b);
+    // Ann writes into the first line while Bob writes into the second, at the same time.
+    await Promise.all([placeCaret(a.page, 6), placeCaret(b.page, 12)]);
+    await Promise.all([
+      a.page.keyboard.type(' for Monday: budget, hiring', { delay: 12 }),
+      b.page.keyboard.type(' taken by Bob, who types while Ann does', { delay: 12 }),
+    ]);
+    const text = await converged(a, b);
+    expect(text).toBe('Agenda for Monday: budget, hiring\nNotes taken by Bob, who types while Ann does\n\n');
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('two pages typing at the very same spot converge with every character of both', async () => {
+    // OT orders concurrent inserts at one position by commit order, so the two texts may interleave; nothing is
+    // lost and both pages agree.
+    const [a, b] = await pair('rt-same-spot');
+    await Promise.all([placeCaret(a.page, 0), placeCaret(b.page, 0)]);
+    const typedA = 'Ann was here. ';
+    const typedB = 'Bob typed this. ';
+    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
+    const text = await converged(a, b);
+    const sorted = (s: string): string => [...s].sort().join('');
+    expect(sorted(text)).toBe(sorted(`${typedA}${typedB}\n`));
+  });
+
+  it('shows the other user’s cursor at their caret, and removes it when their page closes without unload', async () => {
+    const [a, b] = await pair('rt-cursor');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('Hello from Ann');
+    await converged(a, b);
+    await placeCaret(a.page, 5);
+    const flag = b.page.locator('.ql-cursor .ql-cursor-name', { hasText: 'Ann' });
+    await flag.waitFor({ state: 'attached', timeout: 10_000 });
+    // The cursor stands where Ann's caret is: index 5, drawn by Bob's editor.
+    await waitFor('cursor at index 5', async () => {
+      const [caret, expected] = await Promise.all([
+        b.page.locator('.ql-cursor .ql-cursor-caret-container').first().boundingBox(),
+        caretPoint(b.page, 5),
+      ]);
+      return caret && Math.abs(caret.x + caret.width / 2 - expected.x) < 4 && Math.abs(caret.y - expected.y) < 8;
+    });
+    expect(await quillSelection(a.page)).toEqual({ index: 5, length: 0 });
+    await screenshot(b.page, 'rich-text');
+    const closedAt = Date.now();
+    await a.page.close({ runBeforeUnload: false });
+    await waitFor('Ann’s cursor gone', async () => (await b.page.locator('.ql-cursor').count()) === 0, 5000);
+    expect(Date.now() - closedAt).toBeLessThan(5000);
+  });
+
+  it('undo reverts only one’s own typing: B’s text inside A’s stays', async () => {
+    const [a, b] = await pair('rt-undo');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('hello world');
+    await converged(a, b);
+    await placeCaret(b.page, 5);
+    await b.page.keyboard.type(' big');
+    expect(await converged(a, b)).toBe('hello big world\n');
+    await a.page.keyboard.press('Control+z');
+    expect(await converged(a, b)).toBe(' big\n');
+    await a.page.keyboard.press('Control+Shift+z');
+    expect(await converged(a, b)).toBe('hello big world\n');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('destroying a binding detaches it: edits no longer flow either way', async () => {
+    const [a, b] = await pair('rt-destroy');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('bound');
+    await converged(a, b);
+    await a.page.evaluate(() => (window.concordDemo?.binding as { destroy(): void }).destroy());
+    await a.page.keyboard.type(' local only');
+    await placeCaret(b.page, 0);
+    await b.page.keyboard.type('remote ');
+    await waitFor('B has its own edit', async () => (await quillText(b.page)) === 'remote bound\n');
+    await b.page.waitForTimeout(500);
+    expect(await quillText(a.page)).toBe('bound local only\n');
+    expect(await quillText(b.page)).toBe('remote bound\n');
+    // Bob's cursor view no longer shows Ann: her binding withdrew its presence.
+    await waitFor('Ann’s cursor gone at Bob', async () => (await b.page.locator('.ql-cursor').count()) === 0);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * The client package in Node against a real server (the library in Express, port 0): status and pending count,
+ * edits made while the network is gone arriving exactly once after it returns, and close codes the real server
+ * sends. A TCP proxy between client and server plays the network.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Doc } from 'sharedb/lib/client/index.js';
+import { connect, openDoc, type CollabClient, type ConnectOptions } from '@concord/client';
+import { createJwtAuthenticator } from '@concord/server';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { TcpProxy } from './tcp-proxy.js';
+import { signTestToken, TEST_SECRET } from './jwt.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const s = await startTestServer(options);
+  cleanup.push(() => s.close());
+  return s;
+}
+
+async function proxyTo(s: TestServer): Promise<TcpProxy> {
+  const proxy = await TcpProxy.start(s.httpUrl);
+  cleanup.push(() => proxy.close());
+  return proxy;
+}
+
+function client(url: string, options: Partial<ConnectOptions> = {}): { c: CollabClient; errors: Error[] } {
+  const c = connect({ url, WebSocket, backoff: { initialMs: 50, maxMs: 500, factor: 2 }, ...options });
+  const errors: Error[] = [];
+  c.on('error', (err) => errors.push(err));
+  cleanup.push(() => c.close());
+  return { c, errors };
+}
+
+let n = 0;
+const docId = (): string => `doc-${process.pid}-${Date.now()}-${n++}`;
+
+/** The document as the server has it, read over an in-process connection. */
+async function serverText(s: TestServer, id: string): Promise<{ v: number; text: string }> {
+  const connection = s.collab.engine.connect();
+  try {
+    const doc = connection.get('notes', id);
+    await new Promise<void>((resolve, reject) => doc.fetch((err) => (err ? reject(err) : resolve())));
+    return { v: doc.version ?? -1, text: doc.data as string };
+  } finally {
+    connection.close();
+  }
+}
+
+function type(doc: Doc<string>, at: number, text: string): void {
+  doc.submitOp([at, text].filter((c) => c !== 0), { source: 'test' });
+}
+
+describe('connect() against a real server', () => {
+  it('goes online, counts edits until the server acknowledges them, and closes', async () => {
+    const s = await server();
+    const { c, errors } = client(s.wsUrl);
+    const states: string[] = [];
+    c.on('status', (status) => states.push(`${status.state}:${status.pending}`));
+    expect(c.status).toEqual({ state: 'connecting', pending: 0 });
+    await waitFor('online', () => c.status.state === 'online');
+    const doc = await openDoc<string>(c.connection, 'notes', docId(), { type: 'text-unicode', data: '' });
+    type(doc, 0, 'a');
+    type(doc, 1, 'b');
+    type(doc, 2, 'c');
+    expect(c.status).toEqual({ state: 'online', pending: 3 });
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(states).toContain('online:3');
+    c.close();
+    expect(c.status.state).toBe('closed');
+    expect(errors).toEqual([]);
+  });
+
+  it('edits made while cut off wait, then arrive exactly once when the network returns', async () => {
+    const s = await server();
+    const proxy = await proxyTo(s);
+    const { c, errors } = client(proxy.rewrite(s.wsUrl));
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: 'base.' });
+    const before = await serverText(s, id);
+    proxy.cut();
+    await waitFor('offline', () => c.status.state === 'offline');
+    type(doc, 5, ' one');
+    type(doc, 9, ' two');
+    type(doc, 13, ' three');
+    expect(c.status).toEqual({ state: 'offline', pending: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await serverText(s, id)).toEqual(before);
+    proxy.restore();
+    await waitFor('back online and acknowledged', () => c.status.state === 'online' && c.status.pending === 0, 15_000);
+    const after = await serverText(s, id);
+    expect(after.text).toBe('base. one two three');
+    expect(errors).toEqual([]);
+  });
+
+  it('an edit whose acknowledgement was lost is applied once after reconnecting', async () => {
+    const s = await server();
+    const proxy = await proxyTo(s);
+    const { c } = client(proxy.rewrite(s.wsUrl));
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: '' });
+    const { v } = await serverText(s, id);
+    proxy.dropReplies();
+    type(doc, 0, 'once');
+    await waitFor('the server applied it', async () => (await serverText(s, id)).text === 'once');
+    expect(c.status.pending).toBe(1);
+    proxy.cut();
+    await waitFor('offline', () => c.status.state === 'offline');
+    proxy.restore();
+    await waitFor('acknowledged after reconnect', () => c.status.state === 'online' && c.status.pending === 0, 15_000);
+    expect(await serverText(s, id)).toEqual({ v: v + 1, text: 'once' });
+    expect(doc.data).toBe('once');
+  });
+
+  it('4401 from the real server: a fresh token is fetched once; still refused, the client is unauthenticated', async () => {
+    const s = await server({ auth: createJwtAuthenticator({ secret: TEST_SECRET }) });
+    let calls = 0;
+    const { c, errors } = client(s.wsUrl, { token: async () => (calls++, signTestToken({ sub: 'u1', ttlSec: -60 })) });
+    await waitFor('unauthenticated', () => c.status.state === 'unauthenticated');
+    expect(calls).toBe(2);
+    expect((errors.at(-1) as { code?: string }).code).toBe('ERR_UNAUTHENTICATED');
+  });
+
+  it('4401 from the real server: an expired token is replaced by a fresh one and the client goes online', async () => {
+    const s = await server({ auth: createJwtAuthenticator({ secret: TEST_SECRET }) });
+    let calls = 0;
+    const { c } = client(s.wsUrl, { token: async () => signTestToken({ sub: 'u1', ttlSec: calls++ === 0 ? -60 : 600 }) });
+    await waitFor('online', () => c.status.state === 'online');
+    expect(calls).toBe(2);
+  });
+
+  it('1009 from the real server: an oversized message stops the client with ERR_MESSAGE_TOO_BIG', async () => {
+    const s = await server({ limits: { maxMessageBytes: 4096 } });
+    const { c, errors } = client(s.wsUrl);
+    const doc = await openDoc<string>(c.connection, 'notes', docId(), { type: 'text-unicode', data: '' });
+    type(doc, 0, 'x'.repeat(10_000));
+    await waitFor('closed', () => c.status.state === 'closed');
+    expect(errors.map((err) => (err as { code?: string }).code)).toContain('ERR_MESSAGE_TOO_BIG');
+  });
+});
