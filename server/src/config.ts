@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DEFAULT_LIMITS } from '@concord/shared';
 import type { StorageKind } from './storage/storage.js';
+import { parseRetention, type RetentionPolicies } from './engine/retention.js';
+import { readAccessRules, type AccessRules } from './policy/authorize/access-rules.js';
 
 export type Durability = 'process' | 'power';
 
@@ -60,6 +62,10 @@ export interface Config {
   metricsToken?: string;
   /** `CONFIG_FILE`, parsed (collections, rules, schemas, retention). */
   file?: Record<string, unknown>;
+  /** `retention` of `CONFIG_FILE`: op-log retention per collection. */
+  retention?: RetentionPolicies;
+  /** CONFIG_FILE's `collections` authorization rules, validated; undefined when it has none. */
+  rules?: AccessRules;
   /** `LOG_LEVEL`, default `info`. */
   logLevel: string;
   /** Warnings to log at start (for example: running without authentication). */
@@ -129,6 +135,12 @@ export function loadConfig(env: Env): Config {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     warnings,
   };
+  const configFile = read.string('CONFIG_FILE');
+  config.rules = config.file && readAccessRules(config.file, `CONFIG_FILE ${configFile ?? ''}`, problems);
+  if (auth && !config.rules) {
+    warnings.push('CONFIG_FILE defines no collection rules: only admins may create documents; owners and grantees reach theirs');
+  }
+  if (config.file) config.retention = parseRetention(config.file['retention'], `CONFIG_FILE ${read.string('CONFIG_FILE') ?? ''}`, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

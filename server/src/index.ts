@@ -4,6 +4,8 @@ export { loadConfig, ConfigError } from './config.js';
 export type { Config } from './config.js';
 export { Engine } from './engine/engine.js';
 export { DocService } from './engine/doc-service.js';
+export { Retention, parseRetention } from './engine/retention.js';
+export type { RetentionOptions, RetentionPolicies, RetentionPolicy, SweepResult } from './engine/retention.js';
 export type * from './engine/policies.js';
 export type { Principal, Session } from './engine/principal.js';
 export { ANONYMOUS } from './engine/principal.js';
@@ -17,3 +19,12 @@ export type { PubSubAdapter } from './pubsub/pubsub.js';
 export { createMemoryPubSub } from './pubsub/memory.js';
 export { createLogger } from './observability/logger.js';
 export { startServer } from './standalone.js';
+export { RuleAuthorizer, DEVELOPMENT_RULES, AUTHENTICATED_RULES, type QueryScopedAuthorizer } from './policy/authorize/rule-authorizer.js';
+export {
+  NO_RULES, parseAccessRules, OWNER_ACTIONS, ROLE_ACTIONS,
+  type AccessRules, type CollectionRules, type OwnerAction, type RoleAction,
+} from './policy/authorize/access-rules.js';
+export {
+  MemoryAccessStore, SqliteAccessStore, MongoAccessStore,
+  type AccessStore, type DocumentAccess, type Grant, type GrantAccess,
+} from './storage/access/index.js';

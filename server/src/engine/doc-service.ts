@@ -11,6 +11,7 @@ import type { Engine } from './engine.js';
 import type { Session } from './principal.js';
 import type { StoredSnapshot, SubmittedOp } from './middleware.js';
 import { toConcordError } from './error-mapping.js';
+import { prunedError } from './history.js';
 
 export interface DocState {
   v: number;
@@ -53,7 +54,11 @@ export class DocService {
   }
 
   async create(session: Session, collection: string, id: string, type: TypeName, data: unknown): Promise<DocState> {
-    await this.submit(session, collection, id, { v: 0, create: { type: typeUri(type), data } });
+    // Created at the current version: 0 for a new id; after a delete or a purge the version count goes on (a create
+    // at 0 would have to be transformed over the old document's log, and fail).
+    const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    if (current.type !== null) throw new ConcordError('ERR_DOC_ALREADY_CREATED', 'a document with this id exists');
+    await this.submit(session, collection, id, { v: current.v, create: { type: typeUri(type), data } });
     return this.get(session, collection, id);
   }
 
@@ -68,8 +73,16 @@ export class DocService {
     const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
     if (current.v === 0) throw new ConcordError('ERR_DOC_NOT_FOUND', 'document not found');
     if (version > current.v) throw new ConcordError('ERR_VERSION_AHEAD', `document is at version ${current.v}`);
+    // Served from the nearest milestone at or below `version` plus at most MILESTONE_INTERVAL ops (ShareDB's
+    // fetchSnapshot with the milestone store); 410 with the nearest readable versions when retention or purge
+    // removed the ops needed (a version that is itself a milestone needs none and is still served).
     const snapshot = await this.call<StoredSnapshot>(session, (b, agent, cb) =>
-      b.fetchSnapshot(agent, collection, id, version, cb));
+      b.fetchSnapshot(agent, collection, id, version, cb)).catch(async (err: unknown) => {
+      if (err instanceof ConcordError && err.code === 'ERR_HISTORY_PRUNED') {
+        throw await prunedError(this.engine.storage, collection, id, version);
+      }
+      throw err;
+    });
     return toDocState(snapshot);
   }
 
@@ -108,6 +121,38 @@ export class DocService {
       if (code === 'ERR_NO_OP') return (await this.get(session, collection, id)).v;
     }
     return submitted.v + 1;
+  }
+
+  /**
+   * Purge: removes the document's content, its ops and its milestones. Needs the 'purge' permission. A live document
+   * is first deleted by an ordinary ShareDB delete (so subscribers see it deleted, and a commit racing the purge
+   * loses the version check); then every op below that delete and every milestone up to it is removed. What stays
+   * is the tombstone: the version counter and the one delete op, without content. A later create goes on from the
+   * next version, so a stale client's op, made at an older version, needs ops that are gone (ERR_HISTORY_PRUNED),
+   * or meets the delete (ShareDB's ERR_DOC_WAS_DELETED): it never lands on the new document.
+   */
+  async purge(session: Session, collection: string, id: string): Promise<void> {
+    const { history } = this.engine.storage;
+    if (!history) throw new ConcordError('ERR_INTERNAL', 'this storage cannot purge');
+    const allowed = await this.engine.policies.authorizer.authorize({ principal: session.principal, action: 'purge', collection, id });
+    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `purge not allowed on ${collection}/${id}`);
+    const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
+    if (current.v === 0) throw new ConcordError('ERR_DOC_NOT_FOUND', 'document not found');
+    let tombstone = current.v - 1; // already deleted (or purged): its last op is the delete
+    if (current.type !== null) {
+      const del: SubmittedOp = { v: current.v, del: true, src: `purge-${randomUUID()}`, seq: 1 };
+      await this.callRaw<unknown>(session, (b, agent, cb) => b.submit(agent, collection, id, del, { concordPurge: true }, cb))
+        .catch((err: unknown) => {
+          throw toConcordError(err);
+        });
+      tombstone = del.v; // transformed to the version it was committed at
+    }
+    await history.purge(collection, id, tombstone);
+    // The deleted state as a milestone: reads of a later document under this id start from it, not from ops that
+    // are gone. It holds no content.
+    const deleted = { id, v: tombstone + 1, type: null, data: undefined, m: { mtime: Date.now() } };
+    await new Promise<void>((resolve, reject) => this.engine.storage.milestoneDb.saveMilestoneSnapshot(collection,
+      deleted as unknown as ShareDB.Snapshot, (err?: unknown) => (err ? reject(toConcordError(err)) : resolve())));
   }
 
   /** Throws ERR_OP_INVALID when the document's type rejects the op's shape (json0, json1, text-unicode check it). */

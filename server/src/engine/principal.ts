@@ -6,6 +6,8 @@ export interface Principal {
   readonly name?: string;
   /** Roles the authorization rules match on; `admin` may do everything. */
   readonly roles: readonly string[];
+  /** When the credentials expire (epoch ms, the token's `exp`); a WebSocket session is closed with 4401 then. */
+  readonly expiresAt?: number;
 }
 
 /** The principal every connection gets when the server runs without authentication. */

@@ -49,10 +49,15 @@ function verificationKey(options: JwtOptions): { key: Uint8Array | KeyObject; al
 }
 
 function principalFrom(payload: JWTPayload): Principal {
-  const { sub, name, roles } = payload as JWTPayload & { name?: unknown; roles?: unknown };
+  const { sub, name, roles, exp } = payload as JWTPayload & { name?: unknown; roles?: unknown };
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
     throw new ConcordError('ERR_UNAUTHENTICATED', 'the token has no valid sub');
   }
   const roleList = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
-  return typeof name === 'string' ? { sub, name: name.slice(0, 200), roles: roleList } : { sub, roles: roleList };
+  const expiresAt = typeof exp === 'number' ? exp * 1000 : undefined; // jose requires exp; typed as optional
+  return {
+    sub, roles: roleList,
+    ...(typeof name === 'string' ? { name: name.slice(0, 200) } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
 }

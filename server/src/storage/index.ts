@@ -1,4 +1,8 @@
 export type { Storage, StorageKind } from './storage.js';
+export type { HistoryStore } from './history-store.js';
+export { MemoryHistoryStore } from './memory-history-store.js';
+export { MongoHistoryStore } from './mongo-history-store.js';
+export { SqliteHistoryStore } from './sqlite/sqlite-history-store.js';
 export type {
   MongoQuery,
   OpRecord,

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type ShareDB from 'sharedb';
 import type { Storage } from './storage.js';
+import { MemoryAccessStore } from './access/memory-access-store.js';
+import { MemoryHistoryStore } from './memory-history-store.js';
 
 export interface MemoryStorageOptions {
   /** Versions between milestone snapshots. Default 100; 0 saves none. */
@@ -32,6 +34,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     kind: 'memory',
     db,
     milestoneDb,
+    access: new MemoryAccessStore(),
+    history: new MemoryHistoryStore(db, milestoneDb),
     ping: async () => {
       if (closed) throw new Error('The memory store is closed');
     },

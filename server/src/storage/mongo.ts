@@ -2,6 +2,8 @@ import { MongoClient, type Db, type WriteConcernSettings } from 'mongodb';
 import { createRequire } from 'node:module';
 import type ShareDB from 'sharedb';
 import type { Storage } from './storage.js';
+import { MongoAccessStore } from './access/mongo-access-store.js';
+import { MongoHistoryStore } from './mongo-history-store.js';
 
 export interface MongoStorageOptions {
   /** Connection string; its path names the database (e.g. `mongodb://db:27017/concord`). */
@@ -80,6 +82,8 @@ export function createMongoStorage(options: MongoStorageOptions): MongoStorage {
     db,
     milestoneDb,
     client,
+    access: new MongoAccessStore(facade.db),
+    history: new MongoHistoryStore(facade.db),
     ping: () => ping(client, options.url, pingTimeoutMs),
     close: () => {
       closing ??= closeAll(db, milestoneDb, ownsClient ? client : undefined);

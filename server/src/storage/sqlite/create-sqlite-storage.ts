@@ -6,6 +6,8 @@ import { ProcessRegistry, type SharingProcess } from './process-registry.js';
 import type { MigrationResult } from './schema.js';
 import { SqliteDb } from './sqlite-db.js';
 import { SqliteMilestoneDb } from './sqlite-milestone-db.js';
+import { SqliteAccessStore } from '../access/sqlite-access-store.js';
+import { SqliteHistoryStore } from './sqlite-history-store.js';
 
 /** The file inside `dataDir`. */
 export const SQLITE_FILENAME = 'concord.sqlite';
@@ -56,9 +58,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   let registry: ProcessRegistry;
   let db: SqliteDb;
   let milestoneDb: SqliteMilestoneDb;
+  let access: SqliteAccessStore;
   try {
     db = new SqliteDb({ database });
     milestoneDb = new SqliteMilestoneDb({ database, interval: options.milestoneInterval ?? 100 });
+    access = new SqliteAccessStore(database);
     registry = new ProcessRegistry(database, options);
     registry.start();
   } catch (error) {
@@ -72,6 +76,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     kind: 'sqlite',
     db,
     milestoneDb,
+    access,
+    history: new SqliteHistoryStore(database),
     filename,
     migration,
     otherProcesses: () => registry.check(),

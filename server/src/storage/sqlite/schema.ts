@@ -73,6 +73,32 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'document owners and per-document grants',
+    up(db) {
+      db.exec(`
+        -- The owner (creator's sub) of each document created since; NULL owner: grants set on an older document.
+        CREATE TABLE doc_owners (
+          collection TEXT NOT NULL,
+          id TEXT NOT NULL,
+          owner TEXT,
+          PRIMARY KEY (collection, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX doc_owners_by_owner ON doc_owners (collection, owner);
+        -- Grants over the acl routes: to a user (kind 'sub') or to a role (kind 'role', '*' for everyone).
+        CREATE TABLE doc_grants (
+          collection TEXT NOT NULL,
+          id TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('sub', 'role')),
+          name TEXT NOT NULL,
+          access TEXT NOT NULL CHECK (access IN ('read', 'write')),
+          PRIMARY KEY (collection, id, kind, name)
+        ) WITHOUT ROWID;
+        CREATE INDEX doc_grants_by_grantee ON doc_grants (collection, kind, name);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

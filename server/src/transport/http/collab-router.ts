@@ -5,6 +5,8 @@ import { DocService } from '../../engine/doc-service.js';
 import type { Logger } from '../../observability/logger.js';
 import type { OriginRule } from '../origin-policy.js';
 import { docsRouter } from './docs-router.js';
+import { aclRouter } from './acl-router.js';
+import type { AclService } from '../../policy/authorize/acl-service.js';
 import { healthRouter } from './health-router.js';
 import { restErrorHandler, sendError } from './rest-errors.js';
 import { restSession } from './rest-session.js';
@@ -13,6 +15,8 @@ export interface CollabRouterOptions {
   origins: OriginRule;
   trustProxy: boolean;
   maxBodyBytes: number;
+  /** Serves the `acl` routes when given. */
+  acl?: AclService;
 }
 
 /** The router a host app mounts: `/healthz`, `/readyz` and `/api`. Other paths fall through to the host app. */
@@ -22,6 +26,7 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   const api = Router();
   api.use(restSession(engine, options.origins, options.trustProxy));
   api.use(express.json({ limit: options.maxBodyBytes || DEFAULT_LIMITS.maxRestBodyBytes, strict: false }));
+  if (options.acl) api.use(aclRouter(options.acl));
   api.use(docsRouter(new DocService(engine)));
   api.use((_req, res) => sendError(res, new ConcordError('ERR_NOT_FOUND', 'no such API route')));
   api.use(restErrorHandler(logger));

@@ -52,6 +52,11 @@ export function docsRouter(docs: DocService): Router {
     const op: SubmittedOp = { v, op: body['op'], ...idempotency(req, res) };
     res.json({ v: await docs.submit(sessionOf(res), collection, id, op) });
   });
+  router.post('/docs/:collection/:id/purge', async (req: Request<Params>, res) => {
+    const { collection, id } = names(req);
+    await docs.purge(sessionOf(res), collection, id);
+    res.status(204).end();
+  });
   router.delete('/docs/:collection/:id', async (req: Request<Params>, res) => {
     const { collection, id } = names(req);
     const session = sessionOf(res);

@@ -1,0 +1,84 @@
+/**
+ * The authorization checks the engine itself does not make, registered as ShareDB middleware next to the engine's
+ * own (which checks submits, snapshot reads of every kind, and presence a client sends):
+ * - `op`: every op sent to a client (subscription fan-out, catch-up, history) needs `read`. An op for a document
+ *   the subscriber may no longer read is not sent; the subscription ends and the client gets one
+ *   `{a:"op", error: ERR_FORBIDDEN}` for the document (its Doc emits 'error').
+ * - `sendPresence`: a client receives presence only on documents it may read.
+ * - `query`: with a QueryScopedAuthorizer, a principal's queries are restricted to the ids it may read, so
+ *   denied documents are left out of results instead of failing the whole query.
+ * - `afterWrite`: the creator of a document becomes its owner, with no grants.
+ */
+import type ShareDB from 'sharedb';
+import { ConcordError } from '@concord/shared';
+import type { Authorizer } from '../../engine/policies.js';
+import { ANONYMOUS, type Principal } from '../../engine/principal.js';
+import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/middleware.js';
+import type { AccessStore } from '../../storage/access/access-store.js';
+import { isQueryScoped } from './rule-authorizer.js';
+
+export interface AccessEnforcementOptions {
+  readonly authorizer: Authorizer;
+  /** Where owners are recorded; without it, creators are not recorded as owners. */
+  readonly access?: AccessStore;
+}
+
+/** The agent's internals used to end a subscription ShareDB itself would keep. */
+interface AgentInternals {
+  subscribedDocs?: Record<string, Record<string, { destroy(): void } | undefined> | undefined>;
+  send(message: object): void;
+}
+
+export function installAccessEnforcement(backend: ShareDB, options: AccessEnforcementOptions): void {
+  const { authorizer, access } = options;
+  const principalOf = (agent: EngineAgent): Principal => sessionOf(agent)?.principal ?? ANONYMOUS;
+
+  use(backend, 'op', async ({ agent, collection, id, op }: OpContext) => {
+    const principal = principalOf(agent);
+    // The create op reaches the creator's other subscriptions before afterWrite records the owner.
+    if (op.create && op.m?.user === principal.sub) return;
+    if (await authorizer.authorize({ principal, action: 'read', collection, id })) return;
+    endSubscription(agent, collection, id);
+    throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
+  });
+
+  use(backend, 'sendPresence', async ({ agent, presence }) => {
+    const [collection, id] = splitChannel(presence.ch);
+    const allowed = await authorizer.authorize({ principal: principalOf(agent), action: 'read', collection, id });
+    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not sent: read not allowed');
+  });
+
+  if (isQueryScoped(authorizer)) {
+    use(backend, 'query', async (request) => {
+      const ids = await authorizer.readableIds(principalOf(request.agent), request.collection);
+      if (ids !== undefined) request.query = restrictToIds(request.query as Record<string, unknown>, ids);
+    });
+  }
+
+  if (access) {
+    use(backend, 'afterWrite', async ({ agent, collection, id, op }) => {
+      if (op.create) await access.recordCreated(collection, id, principalOf(agent).sub);
+    });
+  }
+}
+
+/** `query` and `_id` in `ids`: the `$and` keeps any `_id` condition (and `$sort` / `$limit`) of the query intact. */
+function restrictToIds(query: Record<string, unknown>, ids: readonly string[]): Record<string, unknown> {
+  const and = Array.isArray(query['$and']) ? query['$and'] as unknown[] : [];
+  return { ...query, $and: [...and, { _id: { $in: [...ids] } }] };
+}
+
+/** Stops a subscription of an agent that lost read access, and tells the client once. */
+function endSubscription(agent: EngineAgent, collection: string, id: string): void {
+  const internals = agent as unknown as AgentInternals;
+  const stream = internals.subscribedDocs?.[collection]?.[id];
+  if (!stream) return;
+  stream.destroy();
+  const error = new ConcordError('ERR_FORBIDDEN', `read access to ${collection}/${id} was withdrawn; the subscription ended`);
+  internals.send({ a: 'op', c: collection, d: id, error: error.toJSON() });
+}
+
+function splitChannel(channel: string): [string, string | undefined] {
+  const dot = channel.indexOf('.');
+  return dot < 0 ? [channel, undefined] : [channel.slice(0, dot), channel.slice(dot + 1)];
+}
