@@ -148,6 +148,8 @@ export class DocService {
       tombstone = del.v; // transformed to the version it was committed at
     }
     await history.purge(collection, id, tombstone);
+    // Owner and grants go with the document: a later document under this id belongs to its own creator.
+    await this.engine.storage.access?.remove(collection, id);
     // The deleted state as a milestone: reads of a later document under this id start from it, not from ops that
     // are gone. It holds no content.
     const deleted = { id, v: tombstone + 1, type: null, data: undefined, m: { mtime: Date.now() } };
