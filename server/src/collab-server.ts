@@ -26,6 +26,7 @@ import type { AccessRules } from './policy/authorize/access-rules.js';
 import { metricsRouter } from './transport/http/metrics-router.js';
 import { Metrics } from './observability/metrics.js';
 import { LiveStatus } from './observability/live-status.js';
+import { createValidator } from './policy/validate/create-validator.js';
 import { adminRouter } from './transport/http/admin-router.js';
 
 export interface CollabServerOptions {
@@ -43,7 +44,7 @@ export interface CollabServerOptions {
   authorizer?: Authorizer;
   /** Authorization rules (CONFIG_FILE's `collections`): deny by default, owners, grants, admins. */
   rules?: AccessRules;
-  /** Default: the OT types' own checks only. */
+  /** Default: `createValidator()`, the per-type op validation (pass `createValidator({ schemas })` for JSON Schemas). */
   validator?: Validator;
   /** Origins allowed for browsers. Default: localhost / 127.0.0.1 on any port. */
   origins?: OriginRule;
@@ -108,7 +109,8 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     policies: {
       authenticator: options.auth === 'none' ? allowAllAuthenticator : options.auth,
       authorizer: authorization.authorizer,
-      ...(options.validator ? { validator: options.validator } : {}),
+      // Ops are validated per type by default: the OT types themselves check almost nothing.
+      validator: options.validator ?? createValidator(),
     },
     onError: (err) => logger.error({ err }, 'sharedb error'),
     ...(options.retention ? { retention: options.retention } : {}),

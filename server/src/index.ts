@@ -28,3 +28,4 @@ export {
   MemoryAccessStore, SqliteAccessStore, MongoAccessStore,
   type AccessStore, type DocumentAccess, type Grant, type GrantAccess,
 } from './storage/access/index.js';
+export { createValidator, type ValidatorOptions } from './policy/validate/create-validator.js';

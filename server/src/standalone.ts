@@ -11,6 +11,7 @@ import { createJwtAuthenticator } from './policy/jwt-authenticator.js';
 import { NO_RULES } from './policy/authorize/access-rules.js';
 import { createStorage } from './storage/create-storage.js';
 import { createRedisPubSub } from './pubsub/redis.js';
+import { createValidator } from './policy/validate/create-validator.js';
 import type { OriginRule } from './transport/origin-policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { demoRouter } from './transport/http/demo-router.js';
@@ -36,6 +37,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }) : undefined;
   const collab = createCollabServer({
     pubsub,
+    validator: validatorFor(config),
     auth: config.auth ? createJwtAuthenticator({
       secret: config.auth.jwtSecret, publicKey: config.auth.jwtPublicKey,
       issuer: config.auth.issuer, audience: config.auth.audience,
@@ -91,6 +93,26 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       return closing;
     },
   };
+}
+
+function validatorFor(config: Config): ReturnType<typeof createValidator> {
+  try {
+    return createValidator({ schemas: collectionSchemas(config) });
+  } catch (err) {
+    throw new Error(`CONFIG_FILE: a collections.<name>.schema is not a valid JSON Schema: ${(err as Error).message}`);
+  }
+}
+
+/** JSON Schemas from CONFIG_FILE's `collections.<name>.schema`, for json0 / json1 documents. */
+function collectionSchemas(config: Config): Record<string, object> {
+  const schemas: Record<string, object> = {};
+  const collections = config.file?.['collections'];
+  if (!collections || typeof collections !== 'object') return schemas;
+  for (const [name, entry] of Object.entries(collections as Record<string, unknown>)) {
+    const schema = (entry as { schema?: unknown } | null)?.schema;
+    if (schema && typeof schema === 'object') schemas[name] = schema;
+  }
+  return schemas;
 }
 
 /** Collection names the configuration mentions, used as metric labels. */
