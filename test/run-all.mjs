@@ -19,6 +19,7 @@ const vitest = (name, dir, extra = []) => ({
 const SUITES = [
   vitest('unit', 'test/unit'),
   vitest('integration', 'test/integration'),
+  vitest('hostile', 'test/hostile'),
   vitest('multiprocess', 'test/multiprocess', ['--no-file-parallelism']),
   vitest('browser', 'test/browser', ['--no-file-parallelism']),
   {
