@@ -7,13 +7,17 @@
  * Every refusal is a ConcordError `ERR_OP_INVALID` with a short reason. Deletes are never refused here (whether one
  * may delete is authorization's question).
  *
- * Cost: ops are walked in full (they are capped at `maxOpBytes`); documents are not copied. json0 / json1 results are
- * computed by copying only the containers along the op's paths; rich-text applies the delta only when the op can
- * grow the document; the document is serialized once to measure it only when the op can grow it, and the text types
- * skip even that unless an upper bound comes near the cap.
+ * Cost: ops are walked in full (they are capped at `maxOpBytes`); documents are never deep-copied. json0 / json1
+ * results are computed by copying only the containers along the op's paths; rich-text applies the delta only when the
+ * op can grow the document. The size cap is measured on the result only when the op can grow it, by one walk that
+ * bounds the JSON size without serializing (serializing only when the bounds straddle the cap); text-unicode needs no
+ * walk unless three bytes per UTF-16 unit would come near the cap. Measured on a 1.3 MB JSON document: a growing op
+ * costs about 8 ms, a shrinking one or a number add under 0.3 ms, against about 20 to 50 ms for the one
+ * `JSON.stringify` the storage does on every commit.
  */
 import type { TypeName } from '@concord/shared';
 import type { OpCandidate, Validator } from '../../engine/policies.js';
+import { invalid } from './invalid.js';
 import { validateJson0Create, validateJson0Op } from './json0.js';
 import { validateJson1Create, validateJson1Op } from './json1.js';
 import { DEFAULT_VALIDATION_LIMITS, MAX_DEPTH_CEILING, type ValidationLimits } from './limits.js';
@@ -52,7 +56,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
         if (isJsonType(candidate.create.type)) schemas.check(candidate.collection, doc);
         return;
       }
-      if (candidate.op === undefined) return; // ShareDB itself refuses an edit without an op
+      if (candidate.op === undefined) invalid('an edit needs an op'); // as ShareDB's apply would, with a clearer code
       const doc = validateEdit(candidate.type, candidate.data, candidate.op, limits);
       if (isJsonType(candidate.type)) schemas.check(candidate.collection, doc);
     },
@@ -68,7 +72,9 @@ function resolveLimits(options: ValidatorOptions): ValidationLimits {
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`validator ${name} must be a positive integer`);
   }
-  if (limits.maxDepth > MAX_DEPTH_CEILING) throw new RangeError(`validator maxDepth must be at most ${MAX_DEPTH_CEILING}`);
+  if (limits.maxDepth > MAX_DEPTH_CEILING) {
+    throw new RangeError(`validator maxDepth must be at most ${MAX_DEPTH_CEILING}`);
+  }
   return limits;
 }
 

@@ -52,7 +52,9 @@ export function valueAt(root: unknown, path: readonly PathKey[]): Maybe<unknown>
  * A copy of `root` whose value at `path` is `update(value)`; containers along the path are shallow-copied, the
  * rest is shared. Steps must exist (refused with a reason otherwise).
  */
-export function updateIn(root: unknown, path: readonly PathKey[], update: (value: unknown) => unknown, where: string): unknown {
+export function updateIn(
+  root: unknown, path: readonly PathKey[], update: (value: unknown) => unknown, where: string,
+): unknown {
   const step = (node: unknown, i: number): unknown => {
     if (i === path.length) return update(node);
     const key = path[i] as PathKey;

@@ -1,12 +1,13 @@
 /**
  * json0: an op is a list of components `{p: path, <instruction>}` applied in order, each path addressing the document
- * as the previous components left it. ot-json0 checks only that `p` is a list; it does not check that paths exist or
- * that list indices are in range (an out-of-range `li` or `lm` is clamped by splice, so replicas that transform
- * against it diverge), that `na` meets a number (it concatenates onto strings), or that `ld` / `od` match what they
- * delete. Subtype ops (`t` / `o`) are refused: the only registered subtype is text0, whose edits are what `si` / `sd`
- * already express, and ot-json0 does not transform `si` / `sd` against `t: 'text0'` on the same string (neither
- * side is shifted, so replicas diverge). Each component is checked against the document and applied by copying only
- * the containers on its path, so the result (for the size cap and the schema) costs the path, not the document.
+ * as the previous components left it. ot-json0 checks only that `p` is a list: it does not check that paths exist or
+ * that list indices are in range (an `lm` past the end leaves a hole that serializes as null on one replica and not
+ * on the other), that `na` adds a number (`0 + "5"` stores the string "05"), or that `ld` / `od` match what they
+ * delete, and an `oi` over an existing key without `od` diverges against a concurrent `od`. Subtype ops (`t` / `o`)
+ * are refused: the only registered subtype is text0, whose edits are what `si` / `sd` already express, and ot-json0
+ * does not transform `si` / `sd` against `t: 'text0'` on the same string (neither side is shifted, so replicas
+ * diverge). Each component is checked against the document and applied by copying only the containers on its path,
+ * so the result (for the size cap and the schema) costs the path, not the document.
  */
 import { formatPath, invalid, kindOf, shown, type PathKey } from './invalid.js';
 import { checkKey, checkTopLevelKey, checkTopLevelKeys } from './keys.js';
@@ -23,8 +24,11 @@ const INSTRUCTIONS: ReadonlyMap<string, Instruction> = new Map([
   ['oi', 'oi'], ['od', 'od'], ['od,oi', 'or'], ['si', 'si'], ['sd', 'sd'],
 ]);
 const FIELDS: ReadonlySet<string> = new Set(['p', 'na', 'li', 'ld', 'lm', 'oi', 'od', 'si', 'sd', 't', 'o']);
-/** Instructions that can make the document larger (the size cap is then measured on the result). */
-const GROWING: ReadonlySet<Instruction> = new Set(['na', 'li', 'lr', 'oi', 'or', 'si']);
+/**
+ * Instructions that can make the document larger (the size cap is then measured on the result). Not `na`: a number's
+ * JSON is at most 24 bytes and the size bound already counts every number at 24, so counters stay cheap.
+ */
+const GROWING: ReadonlySet<Instruction> = new Set(['li', 'lr', 'oi', 'or', 'si']);
 
 type Component = Record<string, unknown> & { p: PathKey[] };
 
@@ -39,7 +43,6 @@ export function validateJson0Create(data: unknown, limits: ValidationLimits): un
   const doc = data === undefined ? null : data; // what ot-json0's create makes of no data
   inspectJson(doc, { maxDepth: limits.maxDepth, maxBytes: limits.maxDocBytes, subject: 'created document' });
   checkTopLevelKeys(doc, 'created document');
-  checkDocBytes(doc, limits, 'created document');
   return doc;
 }
 
@@ -71,7 +74,8 @@ function instructionOf(c: Record<string, unknown>, where: string): Instruction {
   }
   const instruction = INSTRUCTIONS.get(fields.sort().join(','));
   if (instruction === undefined) {
-    invalid(`${where}: needs one instruction (na, li, ld, li+ld, lm, oi, od, oi+od, si or sd), got ${fields.join('+') || 'none'}`);
+    const got = fields.join('+') || 'none';
+    invalid(`${where}: needs one instruction (na, li, ld, li+ld, lm, oi, od, oi+od, si or sd), got ${got}`);
   }
   return instruction;
 }
@@ -121,7 +125,9 @@ function listIndex(list: unknown[], key: PathKey, max: number, step: Step, paren
 }
 
 function requireList(node: unknown, instruction: string, step: Step, parent: PathKey[]): unknown[] {
-  if (!Array.isArray(node)) invalid(`${step.where}: ${instruction} needs a list at ${formatPath(parent)}, found ${kindOf(node)}`);
+  if (!Array.isArray(node)) {
+    invalid(`${step.where}: ${instruction} needs a list at ${formatPath(parent)}, found ${kindOf(node)}`);
+  }
   return node;
 }
 
@@ -168,9 +174,13 @@ function objectEdit(doc: unknown, instruction: 'oi' | 'od' | 'or', step: Step): 
   if (typeof key !== 'string') invalid(`${where}: ${instruction} needs a string key, got ${key}`);
   if (instruction !== 'od' && path.length === 1) checkTopLevelKey(key, where);
   return updateIn(doc, parent, (node) => {
-    if (!isPlainObject(node)) invalid(`${where}: ${instruction} needs an object at ${formatPath(parent)}, found ${kindOf(node)}`);
+    if (!isPlainObject(node)) {
+      invalid(`${where}: ${instruction} needs an object at ${formatPath(parent)}, found ${kindOf(node)}`);
+    }
     const exists = Object.prototype.hasOwnProperty.call(node, key);
-    if (instruction === 'oi' && exists) invalid(`${where}: oi at existing key ${formatPath(path)} needs od with its value`);
+    if (instruction === 'oi' && exists) {
+      invalid(`${where}: oi at existing key ${formatPath(path)} needs od with its value`);
+    }
     if (instruction !== 'oi') {
       if (!exists) invalid(`${where}: od of missing key ${formatPath(path)}`);
       if (!deepEqual(node[key], c['od'])) invalid(`${where}: od does not match the value at ${formatPath(path)}`);
@@ -188,7 +198,9 @@ function objectEdit(doc: unknown, instruction: 'oi' | 'od' | 'or', step: Step): 
 /** `p: []` replaces the whole document: od must match it; removing it is a delete, not an op. */
 function rootEdit(doc: unknown, instruction: 'oi' | 'od' | 'or', { c, where, limits }: Step): unknown {
   if (instruction === 'od') invalid(`${where}: od at the root removes the document; delete it instead`);
-  if (instruction === 'oi' && doc !== null && doc !== undefined) invalid(`${where}: oi at the root needs od with the document`);
+  if (instruction === 'oi' && doc !== null && doc !== undefined) {
+    invalid(`${where}: oi at the root needs od with the document`);
+  }
   if (instruction === 'or' && !deepEqual(doc, c['od'])) invalid(`${where}: od does not match the document`);
   checkValueDepth(c['oi'], 0, limits, where);
   checkTopLevelKeys(c['oi'], where);
@@ -208,8 +220,12 @@ function stringEdit(doc: unknown, step: Step): unknown {
   }, where);
 }
 
-function spliceText(text: string, at: number, insert: unknown, remove: unknown, where: string, path: PathKey[]): string {
-  if (at > text.length) invalid(`${where}: offset ${at} past the end of the string at ${formatPath(path)} (length ${text.length})`);
+function spliceText(
+  text: string, at: number, insert: unknown, remove: unknown, where: string, path: PathKey[],
+): string {
+  if (at > text.length) {
+    invalid(`${where}: offset ${at} past the end of the string at ${formatPath(path)} (length ${text.length})`);
+  }
   if (insert !== undefined) {
     if (typeof insert !== 'string') invalid(`${where}: an insert must be a string`);
     return text.slice(0, at) + insert + text.slice(at);

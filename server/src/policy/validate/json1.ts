@@ -6,7 +6,8 @@
  * edits through a list's `length`, drops through a string key on a list (apply reads `list["1"]` as index 1, transform
  * treats "1" and 1 as different keys, so replicas diverge), `ena` on null, booleans or strings (`null + 1` is 1,
  * `"5" + 1` is "51"), `es` deleting past the end, removing the root, and nothing checks `es` at all (text-unicode has
- * `checkOp`, json1 asks for `checkValidOp`). json1's apply shares structure with its input, so results are cheap and the input is untouched.
+ * `checkOp`, json1 asks for `checkValidOp`). json1's apply shares structure with its input, so results are cheap and
+ * the input is untouched.
  */
 import { json1Type } from '@concord/shared';
 import { formatPath, invalid, kindOf, messageOf, shown, type PathKey } from './invalid.js';
@@ -39,7 +40,7 @@ interface Scan {
   readonly placed: PathKey[][];
   /** Any r, p, i or d. */
   structural: boolean;
-  /** Any insert or edit: the size cap is then measured on the result. */
+  /** Any insert, or a text edit that inserts: the size cap is then measured on the result. */
   grows: boolean;
 }
 
@@ -47,7 +48,6 @@ export function validateJson1Create(data: unknown, limits: ValidationLimits): un
   if (data === undefined) invalid('a json1 document must be created with JSON data (null, an object, a list, ...)');
   inspectJson(data, { maxDepth: limits.maxDepth, maxBytes: limits.maxDocBytes, subject: 'created document' });
   checkTopLevelKeys(data, 'created document');
-  checkDocBytes(data, limits, 'created document');
   return data;
 }
 
@@ -81,8 +81,9 @@ function scanOp(data: unknown, op: unknown[], limits: ValidationLimits, where: s
     let node = original; // the value at `here` in the original document (the coordinates picks use)
     for (const item of descent) {
       if (Array.isArray(item)) walk(item, here, node);
-      else if (typeof item === 'object' && item !== null) visit(item as Record<string, unknown>, here, node);
-      else {
+      else if (typeof item === 'object' && item !== null) {
+        visitComponent(scan, item as Record<string, unknown>, here, node, limits, where);
+      } else {
         const key = item as PathKey;
         here = [...here, key];
         checkKey(key, here, where);
@@ -90,38 +91,45 @@ function scanOp(data: unknown, op: unknown[], limits: ValidationLimits, where: s
       }
     }
   };
-  const visit = (c: Record<string, unknown>, path: PathKey[], original: Maybe<unknown>): void => {
-    const at = formatPath(path);
-    if (c['r'] !== undefined || c['p'] !== undefined) {
-      scan.structural = true;
-      if (original === MISSING) invalid(`${where}: ${c['r'] !== undefined ? 'removes' : 'moves'} ${at}, which does not exist`);
-      if (c['p'] !== undefined) scan.picks.set(c['p'], { path, value: original });
-    }
-    if (c['i'] !== undefined) {
-      scan.structural = scan.grows = true;
-      checkValueDepth(c['i'], path.length, limits, where);
-      if (path.length === 0) checkTopLevelKeys(c['i'], where);
-    }
-    if (c['d'] !== undefined) {
-      scan.structural = true;
-      scan.drops.push({ slot: c['d'], path });
-    }
-    if (c['i'] !== undefined || c['d'] !== undefined) {
-      scan.placed.push(path);
-      if (path.length === 1) checkTopLevelKey(path[0] as PathKey, where);
-    }
-    if (c['e'] !== undefined || c['et'] !== undefined) {
-      invalid(`${where}: edit type ${shown(String(c['et']))} at ${at} is not supported (use es or ena)`);
-    }
-    if (c['es'] !== undefined) scan.edits.push({ path, kind: 'es', edit: c['es'] });
-    if (c['ena'] !== undefined) {
-      if (typeof c['ena'] !== 'number') invalid(`${where}: ena at ${at} must be a number`);
-      scan.edits.push({ path, kind: 'ena', edit: c['ena'] });
-    }
-    if (c['es'] !== undefined || c['ena'] !== undefined) scan.grows = true;
-  };
   walk(op, [], data);
   return scan;
+}
+
+/** Records one component met at `path`; `original` is the value there in the original document. */
+function visitComponent(
+  scan: Scan, c: Record<string, unknown>, path: PathKey[], original: Maybe<unknown>,
+  limits: ValidationLimits, where: string,
+): void {
+  const at = formatPath(path);
+  if (c['r'] !== undefined || c['p'] !== undefined) {
+    scan.structural = true;
+    const verb = c['r'] !== undefined ? 'removes' : 'moves';
+    if (original === MISSING) invalid(`${where}: ${verb} ${at}, which does not exist`);
+    if (c['p'] !== undefined) scan.picks.set(c['p'], { path, value: original });
+  }
+  if (c['i'] !== undefined) {
+    scan.structural = scan.grows = true;
+    checkValueDepth(c['i'], path.length, limits, where);
+    if (path.length === 0) checkTopLevelKeys(c['i'], where);
+  }
+  if (c['d'] !== undefined) {
+    scan.structural = true;
+    scan.drops.push({ slot: c['d'], path });
+  }
+  if (c['i'] !== undefined || c['d'] !== undefined) {
+    scan.placed.push(path);
+    if (path.length === 1) checkTopLevelKey(path[0] as PathKey, where);
+  }
+  if (c['e'] !== undefined || c['et'] !== undefined) {
+    invalid(`${where}: edit type ${shown(String(c['et']))} at ${at} is not supported (use es or ena)`);
+  }
+  if (c['es'] !== undefined) scan.edits.push({ path, kind: 'es', edit: c['es'] });
+  if (c['ena'] !== undefined) {
+    if (typeof c['ena'] !== 'number') invalid(`${where}: ena at ${at} must be a number`);
+    scan.edits.push({ path, kind: 'ena', edit: c['ena'] });
+  }
+  // Text inserts grow the document; a number add cannot grow it past the 24 bytes the size bound counts per number.
+  if (Array.isArray(c['es']) && c['es'].some((part) => typeof part === 'string')) scan.grows = true;
 }
 
 /** A moved subtree must still fit the depth cap where it lands; moved to the root, its keys become top-level keys. */
@@ -140,7 +148,8 @@ function checkPlaced(doc: unknown, path: PathKey[], where: string): void {
   path.forEach((key, i) => {
     node = childOf(node, key);
     if (node === MISSING) {
-      invalid(`${where}: inserts at ${formatPath(path)}, but ${shown(String(key))} does not address ${formatPath(path.slice(0, i))}`);
+      const parent = formatPath(path.slice(0, i));
+      invalid(`${where}: inserts at ${formatPath(path)}, but ${shown(String(key))} does not address ${parent}`);
     }
   });
 }

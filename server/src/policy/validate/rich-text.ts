@@ -77,7 +77,9 @@ function checkOpEntry(entry: unknown, where: string): EntryKind {
   if (kind === 'insert') checkInsert(entry, where);
   else {
     const n = entry[kind];
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) invalid(`${where}: ${kind} must be a positive integer`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+      invalid(`${where}: ${kind} must be a positive integer`);
+    }
     if (kind === 'delete' && entry['attributes'] !== undefined) invalid(`${where}: a delete takes no attributes`);
     if (entry['attributes'] !== undefined) checkAttributes(entry['attributes'], where, true);
   }
@@ -87,7 +89,9 @@ function checkOpEntry(entry: unknown, where: string): EntryKind {
 function checkDocumentEntry(entry: unknown, where: string): void {
   if (!isPlainObject(entry)) invalid(`${where}: an entry must be an object`);
   for (const key of Object.keys(entry)) {
-    if (key !== 'insert' && key !== 'attributes') invalid(`${where}: a document holds only inserts (found ${shown(key)})`);
+    if (key !== 'insert' && key !== 'attributes') {
+      invalid(`${where}: a document holds only inserts (found ${shown(key)})`);
+    }
   }
   checkInsert(entry, where);
 }
@@ -123,7 +127,13 @@ function applyDelta(data: unknown, ops: unknown[]): unknown[] {
   }
 }
 
+/** Entries come from the document or from the op's checked inserts; what must be verified is that all are inserts. */
 function checkResult(result: unknown[], limits: ValidationLimits, where: string): void {
-  result.forEach((entry, i) => checkDocumentEntry(entry, `${where}: result[${i}]`));
+  result.forEach((entry, i) => {
+    const e = entry as Record<string, unknown>;
+    if (e['insert'] === undefined || e['retain'] !== undefined || e['delete'] !== undefined) {
+      invalid(`${where}: the result would hold a non-insert at ${i}`);
+    }
+  });
   checkDocBytes(result, limits, where);
 }

@@ -39,7 +39,8 @@ export function checkTextEdit(text: string, op: unknown, where: string): number 
   op.forEach((component, i) => {
     checkComponentShape(component, `${where}[${i}]`);
     if (i > 0 && typeof component !== 'number' && typeof component === typeof op[i - 1]) {
-      invalid(`${where}[${i}]: adjacent ${typeof component === 'string' ? 'inserts' : 'deletes'} must be combined into one`);
+      const what = typeof component === 'string' ? 'inserts' : 'deletes';
+      invalid(`${where}[${i}]: adjacent ${what} must be combined into one`);
     }
   });
   try {
@@ -58,11 +59,11 @@ export function checkTextEdit(text: string, op: unknown, where: string): number 
     }
     const d = typeof component === 'number' ? undefined : (component as { d: number | string }).d;
     const count = d === undefined ? (component as number) : typeof d === 'number' ? d : new CodePoints(d).length;
-    const what = d === undefined ? 'skips' : 'deletes';
-    if (position + count > points.length) {
+    const end = points.advance(unit, count);
+    if (end > text.length) {
+      const what = d === undefined ? 'skips' : 'deletes';
       invalid(`${where}[${i}]: ${what} past the end of the text (to ${position + count}, length ${points.length})`);
     }
-    const end = points.advance(unit, count);
     if (typeof d === 'string' && text.slice(unit, end) !== d) {
       invalid(`${where}[${i}]: deleted text does not match the document at ${position}`);
     }

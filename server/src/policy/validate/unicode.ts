@@ -25,12 +25,17 @@ export class CodePoints {
     return this.lengthCache;
   }
 
-  /** The UTF-16 offset `count` code points after the UTF-16 offset `from`. */
+  /**
+   * The UTF-16 offset `count` code points after the UTF-16 offset `from`; past the end of the text when it has fewer
+   * (never beyond `text.length + 1`, so a huge count costs no more than the text).
+   */
   advance(from: number, count: number): number {
     if (this.simple) return from + count;
+    const { text } = this;
     let unit = from;
     for (let n = 0; n < count; n++) {
-      const code = this.text.charCodeAt(unit);
+      if (unit >= text.length) return text.length + 1;
+      const code = text.charCodeAt(unit);
       unit += code >= 0xd800 && code <= 0xdfff ? 2 : 1;
     }
     return unit;
