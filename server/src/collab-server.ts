@@ -22,6 +22,7 @@ import { WebSocketTransport } from './transport/websocket/websocket-transport.js
 import { collabRouter } from './transport/http/collab-router.js';
 import { createAuthorization } from './policy/authorize/authorization.js';
 import { installAccessEnforcement } from './policy/authorize/access-enforcement.js';
+import { installQuotas } from './policy/quota.js';
 import type { AccessRules } from './policy/authorize/access-rules.js';
 import { metricsRouter } from './transport/http/metrics-router.js';
 import { Metrics } from './observability/metrics.js';
@@ -61,6 +62,8 @@ export interface CollabServerOptions {
    * the collection names used as labels (others are `other`).
    */
   metrics?: { token?: string; collections?: readonly string[] };
+  /** Documents one user may own, per collection name (or `*`). Needs a storage with an access store. */
+  quotas?: Readonly<Record<string, number>>;
   /** Opt-in `/admin` live status page (its data needs a principal with role `admin`). */
   admin?: boolean;
 }
@@ -116,6 +119,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     ...(options.retention ? { retention: options.retention } : {}),
   });
   installAccessEnforcement(engine.backend, authorization);
+  installQuotas(engine.backend, engine.storage.access, options.quotas ?? {});
   // One line per rejection: who, where, at which version, why. Never the op or document content.
   engine.onSubmit((outcome) => {
     if (!outcome.error) return;

@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS } from '@concord/shared';
 import type { StorageKind } from './storage/storage.js';
 import { parseRetention, type RetentionPolicies } from './engine/retention.js';
 import { readAccessRules, type AccessRules } from './policy/authorize/access-rules.js';
+import { readQuotas } from './policy/quota.js';
 
 export type Durability = 'process' | 'power';
 
@@ -64,6 +65,8 @@ export interface Config {
   file?: Record<string, unknown>;
   /** `retention` of `CONFIG_FILE`: op-log retention per collection. */
   retention?: RetentionPolicies;
+  /** Documents one user may own, per collection (CONFIG_FILE `collections.<name>.quota`). */
+  quotas: Record<string, number>;
   /** CONFIG_FILE's `collections` authorization rules, validated; undefined when it has none. */
   rules?: AccessRules;
   /** `LOG_LEVEL`, default `info`. */
@@ -134,9 +137,11 @@ export function loadConfig(env: Env): Config {
     file: readConfigFile(read.string('CONFIG_FILE'), problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     warnings,
+    quotas: {},
   };
   const configFile = read.string('CONFIG_FILE');
   config.rules = config.file && readAccessRules(config.file, `CONFIG_FILE ${configFile ?? ''}`, problems);
+  config.quotas = readQuotas(config.file, problems);
   if (auth && !config.rules) {
     warnings.push('CONFIG_FILE defines no collection rules: only admins may create documents; owners and grantees reach theirs');
   }

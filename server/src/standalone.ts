@@ -38,6 +38,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const collab = createCollabServer({
     pubsub,
     validator: validatorFor(config),
+    quotas: config.quotas,
     auth: config.auth ? createJwtAuthenticator({
       secret: config.auth.jwtSecret, publicKey: config.auth.jwtPublicKey,
       issuer: config.auth.issuer, audience: config.auth.audience,

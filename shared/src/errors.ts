@@ -47,6 +47,10 @@ export const ERRORS = {
     hint: 'No authentication arrived within the deadline after connecting; authenticate right after opening.',
   },
   ERR_FORBIDDEN: { status: 403, close: 4403, hint: 'The principal may not do this; ask for access.' },
+  ERR_QUOTA_EXCEEDED: {
+    status: 403,
+    hint: 'The user owns as many documents as the collection allows; delete some or ask for a higher quota.',
+  },
   ERR_ORIGIN_NOT_ALLOWED: {
     status: 403,
     close: 4403,

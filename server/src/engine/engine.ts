@@ -22,6 +22,7 @@ import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
+import { checkPresenceValue } from '../policy/presence-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
 import { isMissingOps, prunedError } from './history.js';
@@ -265,6 +266,7 @@ export class Engine {
     use(backend, 'receivePresence', async ({ agent, presence }) => {
       const principal = sessionOf(agent)?.principal ?? ANONYMOUS;
       const [collection, id] = splitChannel(presence.ch);
+      checkPresenceValue(presence.p);
       const allowed = await this.policies.authorizer.authorize({ principal, action: 'presence', collection, id });
       if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
       this.liveness.stamp(presence);
