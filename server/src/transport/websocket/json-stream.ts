@@ -11,6 +11,7 @@ import { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, formatRetryAfter, type ErrorCode } from '@concord/shared';
 import { RateGate, type MessageKind } from './rate-gate.js';
+import { serialize } from './serialize.js';
 import { exceedsDepth } from './json-depth.js';
 
 export interface JsonStreamOptions {
@@ -111,7 +112,7 @@ export class JsonStream extends Duplex {
       this.reject('ERR_SLOW_CONSUMER');
       return callback();
     }
-    this.socket.send(JSON.stringify(message));
+    this.socket.send(serialize(message));
     callback();
   }
 
