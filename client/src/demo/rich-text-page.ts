@@ -4,6 +4,7 @@ import QuillCursors from 'quill-cursors';
 import type { TextPresence } from '@concord/shared';
 import { openDoc, PresenceChannel, QuillBinding, WhoIsHere, type DeltaLike } from '../index.js';
 import { onClick, renderPeople, showFailure, startDemo } from './demo-setup.js';
+import { HistoryPanel } from './history-panel.js';
 
 Quill.register('modules/cursors', QuillCursors);
 
@@ -28,8 +29,11 @@ async function main(): Promise<void> {
   renderPeople(here.participants);
   onClick('#undo', () => binding.undo());
   onClick('#redo', () => binding.redo());
+  const history = new HistoryPanel(client.connection, doc,
+    document.querySelector<HTMLInputElement>('#history-slider')!, document.querySelector<HTMLElement>('#history-version')!,
+    document.querySelector<HTMLElement>('#history-view')!);
   quill.enable();
-  Object.assign(window.concordDemo ?? {}, { doc, quill, binding, presence, here, ready: true });
+  Object.assign(window.concordDemo ?? {}, { doc, quill, binding, presence, here, history, ready: true });
 }
 
 main().catch((err: unknown) => showFailure(err));
