@@ -125,4 +125,33 @@ describe('rich-text demo in the browser', () => {
     // Bob's cursor view no longer shows Ann: her binding withdrew its presence.
     await waitFor('Ann’s cursor gone at Bob', async () => (await b.page.locator('.ql-cursor').count()) === 0);
   });
+  it('the history slider shows the document as it was at an earlier version', async () => {
+    const [a, b] = await pair('rt-history');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.type('First. ');
+    const early = await waitFor('A\'s text at B', async () => ((await quillText(b.page)).startsWith('First.') ? quillText(b.page) : undefined));
+    await placeCaret(b.page, early.trimEnd().length);
+    await b.page.keyboard.type(' Then more.');
+    const final = await converged(a, b);
+    await b.page.click('#history summary');
+    const slider = b.page.locator('#history-slider');
+    const max = await waitFor('the slider to reach the latest version', async () => {
+      const value = Number(await slider.getAttribute('max'));
+      const version = await b.page.evaluate(() => (window as unknown as { concordDemo: { doc: { version: number } } }).concordDemo.doc.version);
+      return value === version && value >= 3 ? value : undefined;
+    });
+    // Version 2: the create plus A's first op (keystrokes typed while one is in flight are composed into one op, so
+    // how much of 'First.' it holds depends on timing): a non-empty start of A's text, none of B's.
+    await slider.fill('2');
+    const shown = await waitFor('the view at version 2', async () => {
+      const text = (await b.page.locator('#history-view').innerText()).trim();
+      return text.length > 0 && (await b.page.locator('#history-version').innerText()).includes('version 2') ? text : undefined;
+    });
+    expect('First.'.startsWith(shown)).toBe(true);
+    expect(shown).not.toContain('Then');
+    await slider.fill(String(max));
+    await waitFor('the view at the latest version', async () =>
+      ((await b.page.locator('#history-view').innerText()).trim() === final.trim() ? true : undefined));
+    await screenshot(b.page, 'rich-text-history');
+  });
 });

@@ -20,7 +20,9 @@ export class HistoryPanel {
     viewElement: HTMLElement,
   ) {
     this.view = new Quill(viewElement, { readOnly: true, modules: { toolbar: false } });
+    // Remote ops move the version on 'op'; one's own move it on acknowledgement, seen as 'nothing pending'.
     doc.on('op', this.onOp);
+    doc.on('nothing pending', this.onOp);
     slider.addEventListener('input', this.onInput);
     this.updateRange();
     slider.value = slider.max;
@@ -29,6 +31,7 @@ export class HistoryPanel {
 
   destroy(): void {
     this.doc.off('op', this.onOp);
+    this.doc.off('nothing pending', this.onOp);
     this.slider.removeEventListener('input', this.onInput);
     clearTimeout(this.timer);
   }
