@@ -15,7 +15,12 @@ export type { CloseDecision } from './connection/reconnect-policy.js';
 export { asError, errorCode } from './connection/errors.js';
 
 export { openDoc } from './docs/open-doc.js';
-export type { CreateSpec } from './docs/open-doc.js';
+export type { CreateSpec, OpenDocOptions } from './docs/open-doc.js';
+
+export { recoverPrunedEdits, RECOVERY_SOURCE } from './recovery/pruned-recovery.js';
+export type { PrunedConflict, PrunedMerge, RecoveryOptions } from './recovery/pruned-recovery.js';
+export { mergeText, mergeRichText, textDiffOp, composeTextOps } from './recovery/three-way-merge.js';
+export type { ThreeWayMerge, DeltaInput } from './recovery/three-way-merge.js';
 
 export { PresenceChannel } from './presence/presence-channel.js';
 export type { PresenceChannelOptions, PresenceEvents, Remote } from './presence/presence-channel.js';

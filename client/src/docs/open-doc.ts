@@ -4,10 +4,13 @@
  * winner's document, and the loser subscribes to it like everyone else. (Subscribing before creating would let the
  * winner's create arrive while the loser's is in flight, and ShareDB then reports the refusal a second time as a
  * doc 'error' event.)
+ *
+ * The doc comes with pruned-history recovery attached (see recovery/pruned-recovery.ts) unless `recovery: false`.
  */
 import type { Connection, Doc } from 'sharedb/lib/client/index.js';
 import type { TypeName } from '@concord/shared';
 import { errorCode } from '../connection/errors.js';
+import { recoverPrunedEdits, type RecoveryOptions } from '../recovery/pruned-recovery.js';
 
 export interface CreateSpec<T> {
   type: TypeName;
@@ -15,9 +18,21 @@ export interface CreateSpec<T> {
   data: T;
 }
 
+export interface OpenDocOptions<T> {
+  /**
+   * What to do with edits the server refuses because the history they were made on was pruned (a client offline
+   * for long): text types merge them into the current document, JSON types hand them to `onConflict`. Recovery is
+   * on by default; `false` leaves ShareDB's own behaviour (the edits are rolled back and reported as errors).
+   */
+  recovery?: RecoveryOptions<T> | false;
+}
+
 /** Subscribes to `collection/id`, creating it from `create` if it does not exist. Resolves once it has a type. */
-export async function openDoc<T>(connection: Connection, collection: string, id: string, create: CreateSpec<T>): Promise<Doc<T>> {
+export async function openDoc<T>(connection: Connection, collection: string, id: string, create: CreateSpec<T>,
+  options: OpenDocOptions<T> = {}): Promise<Doc<T>> {
   const doc = connection.get(collection, id) as Doc<T>;
+  // Before the first read, so that the server's document is tracked from the start (the base of a later merge).
+  if (options.recovery !== false) recoverPrunedEdits(doc, options.recovery ?? {});
   if (!doc.subscribed) await callback((cb) => doc.fetch(cb));
   if (!doc.type) {
     try {
