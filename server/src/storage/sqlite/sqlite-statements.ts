@@ -40,6 +40,11 @@ export class SqliteStatements {
   readonly deleteOps: Database.Statement<[string, string, number, number]>;
   /** Compare-and-set: returns false, writing nothing, when the stored version is not `v`. */
   readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
+  /**
+   * Several commits in one transaction (group commit); each answers true, or false when it lost its version check.
+   * All or nothing: if any of them fails, none is written (the caller then commits them one by one).
+   */
+  readonly commitBatch: Database.Transaction<(rows: readonly CommitRow[]) => boolean[]>;
 
   constructor(db: Database.Database) {
     this.version = db
@@ -75,11 +80,13 @@ export class SqliteStatements {
        ON CONFLICT (collection, id) DO UPDATE SET type = excluded.type, v = excluded.v, data = excluded.data, m = excluded.m`,
     );
     const version = this.version;
-    this.commit = db.transaction((row: CommitRow): boolean => {
+    const commit = db.transaction((row: CommitRow): boolean => {
       if ((version.get(row.collection, row.id) ?? 0) !== row.v) return false;
       insertOp.run(row);
       upsertSnapshot.run(row);
       return true;
     });
+    this.commit = commit;
+    this.commitBatch = db.transaction((rows: readonly CommitRow[]): boolean[] => rows.map((row) => commit(row)));
   }
 }

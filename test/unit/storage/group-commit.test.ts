@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteDb } from '../../../server/dist/storage/index.js';
+import { commit, createOp, getOps, getSnapshot } from './callbacks.js';
+import { useTempDir } from './temp-dir.js';
+
+/** Commits arriving in one turn of the event loop share one SQLite transaction, each with its own answer. */
+describe('SqliteDb group commit', () => {
+  const dir = useTempDir();
+  const opened: SqliteDb[] = [];
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.close();
+  });
+  const open = (durability: 'process' | 'power' = 'process'): SqliteDb => {
+    const db = new SqliteDb({ filename: join(dir.path, 'group.sqlite'), durability });
+    opened.push(db);
+    return db;
+  };
+  const countTransactions = (db: SqliteDb): { batches: number; singles: number } => {
+    type Tx = { immediate: (...a: unknown[]) => unknown };
+    const statements = (db as unknown as { statements: { commitBatch: Tx; commit: Tx } }).statements;
+    const counts = { batches: 0, singles: 0 };
+    const batch = statements.commitBatch;
+    const single = statements.commit;
+    statements.commitBatch = { immediate: (...a) => (counts.batches++, batch.immediate(...a)) };
+    statements.commit = { immediate: (...a) => (counts.singles++, single.immediate(...a)) };
+    return counts;
+  };
+
+  it('writes the commits of one tick in one transaction, each answered on its own', async () => {
+    const db = open('power');
+    const counts = countTransactions(db);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => commit(db, 'docs', `d${i}`, ...createOp({ i }, `s${i}`))));
+    expect(results).toEqual(Array(50).fill(true));
+    expect(counts).toEqual({ batches: 1, singles: 0 });
+    for (const i of [0, 17, 49]) expect(await getSnapshot(db, 'docs', `d${i}`)).toMatchObject({ v: 1, data: { i } });
+  });
+
+  it('lets exactly one of two same-version commits in one batch win', async () => {
+    const db = open();
+    const results = await Promise.all([
+      commit(db, 'docs', 'race', ...createOp({ by: 'a' }, 'a')),
+      commit(db, 'docs', 'race', ...createOp({ by: 'b' }, 'b')),
+    ]);
+    expect(results).toEqual([true, false]);
+    expect(await getOps(db, 'docs', 'race')).toHaveLength(1);
+    expect(await getSnapshot(db, 'docs', 'race')).toMatchObject({ data: { by: 'a' } });
+  });
+
+  it('retries one by one when the batch fails, so one failing commit does not fail the others', async () => {
+    const db = open();
+    await commit(db, 'docs', 'small', ...createOp({ n: 1 }, 'x'));
+    db.database.pragma(`max_page_count = ${db.database.pragma('page_count', { simple: true }) as number}`);
+    const counts = countTransactions(db);
+    const big = 'y'.repeat(512 * 1024);
+    const outcomes = await Promise.allSettled([
+      commit(db, 'docs', 'big', ...createOp({ big }, 'big')),
+      commit(db, 'docs', 'small', { v: 1, src: 'x', seq: 2, op: [] }, { v: 2, type: 'http://sharejs.org/types/JSONv0', data: { n: 1 }, m: { ctime: 1, mtime: 2 } }),
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_FULL' } });
+    expect(outcomes[1]).toEqual({ status: 'fulfilled', value: true });
+    expect(counts).toEqual({ batches: 1, singles: 2 });
+    expect(await getSnapshot(db, 'docs', 'small')).toMatchObject({ v: 2 });
+  });
+});
