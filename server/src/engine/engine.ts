@@ -25,7 +25,7 @@ import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
-import { isMissingOps, prunedError } from './history.js';
+import { isMissingOps, missingOpsError, prunedError } from './history.js';
 import { Retention, type RetentionOptions } from './retention.js';
 
 export interface EngineOptions {
@@ -209,7 +209,7 @@ export class Engine {
     const getOpsBulk = db.getOpsBulk.bind(db);
     db.getOps = (c, id, from, to, o, cb) => getOps(c, id, from, to, o, (err, ops) => {
       if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);
-      void prunedError(this.storage, c, id, from ?? 0).then((mapped) => cb(mapped));
+      void missingOpsError(this.storage, c, id, from ?? 0, to).then((mapped) => cb(mapped));
     });
     db.getOpsBulk = (c, from, to, o, cb) => getOpsBulk(c, from, to, o, (err, ops) => {
       if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);

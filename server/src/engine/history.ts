@@ -35,6 +35,21 @@ export async function prunedError(storage: Storage, collection: string, id: stri
   }
 }
 
+/**
+ * The error for ops missing from `[from, to)`: a range reaching past the document's current version asks for ops that
+ * were never written (a read at a version the document has not reached: ERR_VERSION_AHEAD), not for pruned ones.
+ */
+export async function missingOpsError(storage: Storage, collection: string, id: string, from: number,
+  to: number | null): Promise<ConcordError> {
+  if (to !== null) {
+    const current = await currentVersion(storage, collection, id).catch(() => undefined);
+    if (current !== undefined && to > current) {
+      return new ConcordError('ERR_VERSION_AHEAD', `${collection}/${id} is at version ${current}`);
+    }
+  }
+  return prunedError(storage, collection, id, from);
+}
+
 export async function prunedDetails(storage: Storage, collection: string, id: string, version: number): Promise<PrunedDetails> {
   const { history } = storage;
   const [oldestOp, milestones] = history ? await Promise.all([

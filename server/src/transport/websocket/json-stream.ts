@@ -99,6 +99,9 @@ export class JsonStream extends Duplex {
   closeSocket(code: number, reason: string): void {
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, reason);
+      // Nothing more is delivered, but the socket is read again: the peer's close frame has to arrive for the close to
+      // complete, and a socket paused for its rate (4429) would otherwise hang for ws's 30 s close timeout.
+      this.stopReading();
     }
   }
 

@@ -244,6 +244,13 @@ export class WebSocketTransport {
 
   private reapDeadPeers(): void {
     for (const client of this.clients) {
+      // A socket we stopped reading (rate limit or backpressure) cannot have its pong read: not evidence of a dead
+      // peer. Without this, a sender throttled for two heartbeats would be cut off (1006) long before the 10 s of
+      // sustained abuse that earns 4429. Pinged again once reading resumes.
+      if (client.socket.isPaused) {
+        client.alive = true;
+        continue;
+      }
       if (!client.alive) {
         client.socket.terminate();
         continue;
