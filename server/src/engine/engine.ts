@@ -20,6 +20,7 @@ import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
 import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
+import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, limitTransformDistance, noteCommitted, submitFinished } from './staleness.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
@@ -119,6 +120,7 @@ export class Engine {
     (this.pubsub.pubsub as unknown as NodeJS.EventEmitter).on('error', report);
     (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
     this.gaps = new GapRecovery(this.backend);
+    limitTransformDistance(this.storage.db, DEFAULT_MAX_VERSIONS_BEHIND);
     this.liveness = new PresenceLiveness(this.backend);
     if (this.pubsub.kind !== 'memory') this.liveness.start();
     this.reportPrunedReads();
@@ -169,6 +171,7 @@ export class Engine {
       this.inFlight++;
       this.stats.submitted++;
       submit(agent, index, id, op, options, (raw, ...rest) => {
+        submitFinished(op as object);
         const err = storageFailure(raw) ?? raw;
         const code = (err as { code?: unknown } | null)?.code;
         this.notifySubmit(agent as EngineAgent, index, id, op as SubmittedOp, err, code);
@@ -250,7 +253,10 @@ export class Engine {
     });
     use(backend, 'submit', (request) => this.authorizeSubmit(request));
     useSync(backend, 'apply', (request) => this.validate(request));
-    useSync(backend, 'afterWrite', (request) => this.stats.recordCommit(request.ops.length, request.start));
+    useSync(backend, 'afterWrite', (request) => {
+      this.stats.recordCommit(request.ops.length, request.start);
+      noteCommitted(request);
+    });
     use(backend, 'readSnapshots', async (request) => {
       const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
       for (const snapshot of request.snapshots) {
@@ -291,6 +297,7 @@ export class Engine {
   }
 
   private async authorizeSubmit(request: SubmitContext): Promise<void> {
+    checkStaleness(request);
     const session = sessionOf(request.agent);
     const principal = session?.principal ?? ANONYMOUS;
     // The delete that a purge commits (DocService.purge; only server code can pass submit options) needs 'purge'.
