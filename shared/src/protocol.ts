@@ -23,6 +23,8 @@ export const CLOSE_CODES = {
   ABNORMAL: 1006,
   /** A text frame that is not a JSON object. */
   INVALID_PAYLOAD: 1007,
+  /** Policy violation; sent by the WebSocket layer for a message split into too many fragments. */
+  POLICY_VIOLATION: 1008,
   /** Message larger than MAX_MESSAGE_BYTES. */
   MESSAGE_TOO_BIG: 1009,
   /** Unexpected server error. */
@@ -47,6 +49,7 @@ export const CLOSE_ACTIONS: Readonly<Record<CloseCode, CloseAction>> = {
   1003: 'stop',
   1006: 'reconnect',
   1007: 'stop',
+  1008: 'stop',
   1009: 'stop',
   1011: 'reconnect',
   1013: 'reconnect',

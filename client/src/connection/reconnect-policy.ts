@@ -6,7 +6,7 @@
  * - `wait-and-reconnect` (4429): reconnect no sooner than the `retry-after=<ms>` of the close reason.
  * - `reauthenticate` (4401, 4408): get a fresh token once and reconnect; a second such close before the connection
  *   is back online, or a failing token source, ends in `unauthenticated`.
- * - `stop` (1003, 1007, 1009, 4403): stop and report the error.
+ * - `stop` (1003, 1007, 1008, 1009, 4403): stop and report the error.
  */
 import { closeAction, ConcordError, ERRORS, isErrorCode, parseRetryAfter, type ErrorCode } from '@concord/shared';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -83,6 +83,8 @@ const CODE_BY_CLOSE = new Map<number, ErrorCode>();
 for (const [code, spec] of Object.entries(ERRORS) as Array<[ErrorCode, { close?: number }]>) {
   if (spec.close !== undefined && !CODE_BY_CLOSE.has(spec.close)) CODE_BY_CLOSE.set(spec.close, code);
 }
+// 1008 comes from the WebSocket layer itself (a message in too many fragments), with no catalogue code as reason.
+CODE_BY_CLOSE.set(1008, 'ERR_MESSAGE_BADLY_FORMED');
 
 /** The catalogue error a close stands for: the reason when it is an `ERR_*` code, else the close code's entry. */
 export function closeError(code: number, reason: string): ConcordError {

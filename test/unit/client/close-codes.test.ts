@@ -52,7 +52,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 describe('the close-code table', () => {
   it('covers every row of the contract', () => {
-    expect(Object.keys(CLOSE_ACTIONS).map(Number).sort()).toEqual([1001, 1003, 1006, 1007, 1009, 1011, 1013, 4401, 4403, 4408, 4429]);
+    expect(Object.keys(CLOSE_ACTIONS).map(Number).sort()).toEqual([1001, 1003, 1006, 1007, 1008, 1009, 1011, 1013, 4401, 4403, 4408, 4429]);
     expect(closeAction(4000)).toBe('reconnect');
   });
 
@@ -72,11 +72,11 @@ describe('the close-code table', () => {
     });
   }
 
-  for (const [code, errorCode] of [[1003, 'ERR_BINARY_FRAME'], [1007, 'ERR_MESSAGE_BADLY_FORMED'], [1009, 'ERR_MESSAGE_TOO_BIG'], [4403, 'ERR_FORBIDDEN']] as const) {
+  for (const [code, errorCode] of [[1003, 'ERR_BINARY_FRAME'], [1007, 'ERR_MESSAGE_BADLY_FORMED'], [1008, 'ERR_MESSAGE_BADLY_FORMED'], [1009, 'ERR_MESSAGE_TOO_BIG'], [4403, 'ERR_FORBIDDEN']] as const) {
     it(`${code}: stops, reports ${errorCode} and never reconnects`, async () => {
       const h = start();
       const first = await online(h);
-      first.serverClose(code, code === 1009 ? '' : errorCode);
+      first.serverClose(code, code === 1009 || code === 1008 ? '' : errorCode);
       await waitFor('closed', () => h.client.status.state === 'closed');
       await sleep(BACKOFF.maxMs);
       expect(h.net.sockets).toHaveLength(1);

@@ -33,6 +33,8 @@ describe('query operator allowlist', () => {
     [{ 'a.__proto__.b': 1 }],
     [{ a: { $regex: 'x'.repeat(201) } }],
     [{ a: { $regex: '(a+)+$' } }],
+    [{ a: { $regex: '^(a|a)*$' } }],
+    [{ a: { $regex: '(x){2,}' } }],
     [{ $limit: -1 }],
     [{ $sort: { a: 'up' } }],
     [null],
