@@ -20,6 +20,7 @@ import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
 import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
+import { DocQueue } from './doc-queue.js';
 import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, limitTransformDistance, noteCommitted, submitFinished } from './staleness.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
@@ -85,6 +86,7 @@ export class Engine {
   readonly retention: Retention | undefined;
   private readonly liveness: PresenceLiveness;
   private readonly ids: ConnectionIds;
+  private readonly docQueue = new DocQueue();
   private readonly limits: EngineLimits;
   private readonly submitObservers: Array<(outcome: SubmitOutcome) => void> = [];
   private inFlight = 0;
@@ -170,7 +172,8 @@ export class Engine {
     backend.submit = (agent, index, id, op, options, cb) => {
       this.inFlight++;
       this.stats.submitted++;
-      submit(agent, index, id, op, options, (raw, ...rest) => {
+      this.docQueue.run(`${index}\n${id}`, (done) => submit(agent, index, id, op, options, (raw, ...rest) => {
+        done();
         submitFinished(op as object);
         const err = storageFailure(raw) ?? raw;
         const code = (err as { code?: unknown } | null)?.code;
@@ -179,7 +182,7 @@ export class Engine {
         else if (err) this.stats.rejected++;
         if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
         cb(err, ...rest);
-      });
+      }));
     };
   }
 

@@ -17,6 +17,9 @@ import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/m
 import type { AccessStore } from '../../storage/access/access-store.js';
 import { isQueryScoped } from './rule-authorizer.js';
 
+/** How long a connection's permission to read a document is taken as given for op fan-out. */
+const READ_MEMO_MS = 500;
+
 export interface AccessEnforcementOptions {
   readonly authorizer: Authorizer;
   /** Where owners are recorded; without it, creators are not recorded as owners. */
@@ -33,13 +36,27 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   const { authorizer, access } = options;
   const principalOf = (agent: EngineAgent): Principal => sessionOf(agent)?.principal ?? ANONYMOUS;
 
-  use(backend, 'op', async ({ agent, collection, id, op }: OpContext) => {
+  // Every op sent to every subscriber needs `read`: on a hot document that is one decision per recipient per op.
+  // A positive decision is remembered per connection for READ_MEMO_MS, so fan-out asks the authorizer at most twice a
+  // second per subscriber; a revocation still reaches open subscriptions within READ_MEMO_MS plus the access cache.
+  const memo = new WeakMap<EngineAgent, Map<string, number>>();
+  const slow = async ({ agent, collection, id, op }: OpContext): Promise<void> => {
     const principal = principalOf(agent);
     // The create op reaches the creator's other subscriptions before afterWrite records the owner.
     if (op.create && op.m?.user === principal.sub) return;
-    if (await authorizer.authorize({ principal, action: 'read', collection, id })) return;
+    if (await authorizer.authorize({ principal, action: 'read', collection, id })) {
+      const decisions = memo.get(agent) ?? memo.set(agent, new Map()).get(agent)!;
+      if (decisions.size > 10_000) decisions.clear();
+      decisions.set(`${collection}\n${id}`, Date.now() + READ_MEMO_MS);
+      return;
+    }
     endSubscription(agent, collection, id);
     throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
+  };
+  (backend.use as (action: string, fn: (context: OpContext, next: (err?: unknown) => void) => void) => void).call(backend, 'op', (context, next) => {
+    const until = memo.get(context.agent)?.get(`${context.collection}\n${context.id}`);
+    if (until !== undefined && until > Date.now()) return next();
+    slow(context).then(() => next(), (err: unknown) => next(err));
   });
 
   use(backend, 'sendPresence', async ({ agent, presence }) => {

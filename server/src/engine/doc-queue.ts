@@ -1,0 +1,25 @@
+/**
+ * One submit at a time per document, in arrival order. ShareDB lets concurrent submits to one document race: each
+ * reads the same snapshot, all but one lose the storage's version check, and each loser re-reads, transforms and
+ * retries, so a hot document with N writers does O(N²) reads and transforms per round. Queued, each submit finds
+ * the snapshot its predecessor left and commits at the first try (only another process can still make it retry).
+ * Different documents still run concurrently, so group commit batches them.
+ */
+export class DocQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  /** Runs `task` after every earlier task for `key`; `task` calls `done` when it has finished. */
+  run(key: string, task: (done: () => void) => void): void {
+    const previous = this.tails.get(key);
+    let release!: () => void;
+    const finished = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => finished) : finished;
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    const start = (): void => task(release);
+    if (previous) void previous.then(start);
+    else start();
+  }
+}
