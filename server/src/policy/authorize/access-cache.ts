@@ -13,6 +13,7 @@ export class AccessCache implements AccessStore {
   private readonly store: AccessStore;
   private readonly ttlMs: number;
   private readonly entries = new Map<string, { record: Promise<DocumentAccess>; expires: number }>();
+  private changes = 0;
 
   constructor(store: AccessStore, ttlMs = DEFAULT_ACCESS_TTL_MS) {
     this.store = store;
@@ -63,8 +64,14 @@ export class AccessCache implements AccessStore {
     return this.store.idsGrantedTo(collection, sub, roles);
   }
 
+  /** Counts the changes made through this object; decisions remembered elsewhere are stale once it moves. */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Drops one document's record, so the next check reads the store. */
   forget(collection: string, id: string): void {
+    this.changes++;
     this.entries.delete(`${collection}\u0000${id}`);
   }
 

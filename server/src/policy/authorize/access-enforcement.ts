@@ -18,7 +18,7 @@ import type { AccessStore } from '../../storage/access/access-store.js';
 import { isQueryScoped } from './rule-authorizer.js';
 
 /** How long a connection's permission to read a document is taken as given for op fan-out. */
-const READ_MEMO_MS = 500;
+const READ_MEMO_MS = 250;
 
 export interface AccessEnforcementOptions {
   readonly authorizer: Authorizer;
@@ -37,9 +37,11 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   const principalOf = (agent: EngineAgent): Principal => sessionOf(agent)?.principal ?? ANONYMOUS;
 
   // Every op sent to every subscriber needs `read`: on a hot document that is one decision per recipient per op.
-  // A positive decision is remembered per connection for READ_MEMO_MS, so fan-out asks the authorizer at most twice a
-  // second per subscriber; a revocation still reaches open subscriptions within READ_MEMO_MS plus the access cache.
-  const memo = new WeakMap<EngineAgent, Map<string, number>>();
+  // A positive decision is remembered per connection for READ_MEMO_MS, so fan-out asks the authorizer a few times a
+  // second per subscriber instead of once per op. A change of owner or grants made here invalidates every remembered
+  // decision at once; one made by another process is seen within READ_MEMO_MS plus the access cache's TTL.
+  const memo = new WeakMap<EngineAgent, Map<string, { until: number; generation: number }>>();
+  const generation = (): number => (access as { generation?: number } | undefined)?.generation ?? 0;
   const slow = async ({ agent, collection, id, op }: OpContext): Promise<void> => {
     const principal = principalOf(agent);
     // The create op reaches the creator's other subscriptions before afterWrite records the owner.
@@ -47,15 +49,15 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
     if (await authorizer.authorize({ principal, action: 'read', collection, id })) {
       const decisions = memo.get(agent) ?? memo.set(agent, new Map()).get(agent)!;
       if (decisions.size > 10_000) decisions.clear();
-      decisions.set(`${collection}\n${id}`, Date.now() + READ_MEMO_MS);
+      decisions.set(`${collection}\n${id}`, { until: Date.now() + READ_MEMO_MS, generation: generation() });
       return;
     }
     endSubscription(agent, collection, id);
     throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
   };
   (backend.use as (action: string, fn: (context: OpContext, next: (err?: unknown) => void) => void) => void).call(backend, 'op', (context, next) => {
-    const until = memo.get(context.agent)?.get(`${context.collection}\n${context.id}`);
-    if (until !== undefined && until > Date.now()) return next();
+    const remembered = memo.get(context.agent)?.get(`${context.collection}\n${context.id}`);
+    if (remembered && remembered.until > Date.now() && remembered.generation === generation()) return next();
     slow(context).then(() => next(), (err: unknown) => next(err));
   });
 
