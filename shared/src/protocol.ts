@@ -152,11 +152,11 @@ export interface BoardPresence {
 /** Collection names and document ids: 1 to 200 letters, digits, `_`, `-`, `.`, `:`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 
-/** Names that would touch JavaScript prototypes when used as keys. */
-const DANGEROUS_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+/** Names that would touch JavaScript prototypes when used as keys: refused in names, paths, keys and presence. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function isValidName(value: unknown): value is string {
-  return typeof value === 'string' && NAME_PATTERN.test(value) && !DANGEROUS_NAMES.has(value);
+  return typeof value === 'string' && NAME_PATTERN.test(value) && !PROTOTYPE_KEYS.has(value);
 }
 
 /** The WebSocket path the standalone server serves. */

@@ -2,9 +2,8 @@
  * Presence values are relayed to every subscriber as sent (plus the stamped `user`), so they get the same hygiene
  * as ops: plain JSON, no prototype keys, bounded depth and size.
  */
-import { ConcordError } from '@concord/shared';
+import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Largest presence value, in UTF-16 units of its JSON: a cursor or a selection of shape ids, not a document. */
 export const MAX_PRESENCE_CHARS = 16_384;
 const MAX_PRESENCE_DEPTH = 10;

@@ -4,7 +4,7 @@
  * `$accumulator`, aggregation stages) must never reach them. Allowed: comparison, logical, element and array
  * operators, a bounded `$regex`, and `$sort` / `$limit` (capped) / `$skip` / `$count` at the top level.
  */
-import { ConcordError } from '@concord/shared';
+import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
 
 const FIELD_OPERATORS = new Set([
   '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', // comparison
@@ -14,7 +14,6 @@ const FIELD_OPERATORS = new Set([
   '$regex', '$options',
 ]);
 const TOP_LEVEL = new Set(['$sort', '$limit', '$skip', '$count']);
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REGEX_LENGTH = 200;
 const MAX_DEPTH = 20;
 

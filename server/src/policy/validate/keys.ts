@@ -4,9 +4,10 @@
  * sharedb-mongo keeps for itself are refused at the top level of JSON documents, so that a document stores and
  * reads back the same on every storage.
  */
+import { PROTOTYPE_KEYS } from '@concord/shared';
 import { formatPath, invalid, shown, type PathKey } from './invalid.js';
 
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export { PROTOTYPE_KEYS };
 
 /** Top-level fields sharedb-mongo stores beside the document's own fields. */
 export const RESERVED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['_id', '_v', '_type', '_m', '_o', '_data']);
