@@ -31,6 +31,9 @@ export class JsonStream extends Duplex {
   private readonly gate: RateGate;
   /** Why reading is paused: the agent is not keeping up ('stream'), or a rate limit ('rate'). */
   private readonly pausedFor = new Set<'stream' | 'rate'>();
+  /** This turn of the event loop already wrote to the socket; later writes are held (see corkUntilNextTurn). */
+  private wroteThisTurn = false;
+  private corked = false;
   /** Set when the server stops: frames are no longer delivered. */
   private stoppedReading = false;
 
@@ -115,8 +118,31 @@ export class JsonStream extends Duplex {
       this.reject('ERR_SLOW_CONSUMER');
       return callback();
     }
+    this.corkUntilNextTurn();
     this.socket.send(serialize(message));
     callback();
+  }
+
+  /**
+   * From the second message this turn of the event loop produces for this client (several ops committed together,
+   * an ack and the ops it was transformed over), writes are held until the turn ends and leave in one system call
+   * instead of one each. A lone message (an ack on a quiet document) goes out at once.
+   */
+  private corkUntilNextTurn(): void {
+    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
+    if (!raw || raw.destroyed) return;
+    if (!this.wroteThisTurn) {
+      this.wroteThisTurn = true;
+      setImmediate(() => {
+        this.wroteThisTurn = false;
+        if (this.corked && !raw.destroyed) raw.uncork();
+        this.corked = false;
+      });
+      return;
+    }
+    if (this.corked) return;
+    this.corked = true;
+    raw.cork();
   }
 
   override _final(callback: (err?: Error | null) => void): void {
