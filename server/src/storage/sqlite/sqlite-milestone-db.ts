@@ -119,13 +119,8 @@ export class SqliteMilestoneDb extends ShareDB.MilestoneDB {
     timestamp: number | null,
     callback?: MilestoneCallback,
   ): void {
-    this.answer<SnapshotRecord | undefined>(this.orEmit(callback), () => {
-      if (!isValidNumber(timestamp)) throw invalidArgument('Invalid timestamp');
-      checkTarget(collection, id);
-      return parse(
-        timestamp === null ? this.earliest.get(collection, id) : this.atOrBeforeTime.get(collection, id, timestamp),
-      );
-    });
+    this.byTime(collection, id, timestamp, callback, () => this.earliest.get(collection, id),
+      (ts) => this.atOrBeforeTime.get(collection, id, ts));
   }
 
   override getMilestoneSnapshotAtOrAfterTime(
@@ -134,12 +129,23 @@ export class SqliteMilestoneDb extends ShareDB.MilestoneDB {
     timestamp: number | null,
     callback?: MilestoneCallback,
   ): void {
+    this.byTime(collection, id, timestamp, callback, () => this.latest.get(collection, id),
+      (ts) => this.atOrAfterTime.get(collection, id, ts));
+  }
+
+  /** The two time lookups: `null` means the open end (`whenNull`), a number the nearest milestone (`atTime`). */
+  private byTime(
+    collection: string,
+    id: string,
+    timestamp: number | null,
+    callback: MilestoneCallback | undefined,
+    whenNull: () => Parameters<typeof parse>[0],
+    atTime: (timestamp: number) => Parameters<typeof parse>[0],
+  ): void {
     this.answer<SnapshotRecord | undefined>(this.orEmit(callback), () => {
       if (!isValidNumber(timestamp)) throw invalidArgument('Invalid timestamp');
       checkTarget(collection, id);
-      return parse(
-        timestamp === null ? this.latest.get(collection, id) : this.atOrAfterTime.get(collection, id, timestamp),
-      );
+      return parse(timestamp === null ? whenNull() : atTime(timestamp));
     });
   }
 
