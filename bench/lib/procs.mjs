@@ -118,7 +118,9 @@ export function schedstat(pid) {
  */
 export function startServer({ kind, env = {}, label, timeoutMs = 45_000 }) {
   const script = kind === 'stock' ? STOCK_MAIN : CONCORD_MAIN;
-  const child = spawn('sh', wrapped(['--expose-gc', '-r', GC_HOOK, script]), {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers without touching the loadgen.
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn('sh', wrapped([...extra, '--expose-gc', '-r', GC_HOOK, script]), {
     cwd: ROOT,
     env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

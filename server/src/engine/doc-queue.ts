@@ -7,6 +7,8 @@
  */
 export class DocQueue {
   private readonly tails = new Map<string, Promise<void>>();
+  /** The release of the task running now, per key. */
+  private readonly running = new Map<string, () => void>();
 
   /** Runs `task` after every earlier task for `key`; `task` calls `done` when it has finished. */
   run(key: string, task: (done: () => void) => void): void {
@@ -18,8 +20,25 @@ export class DocQueue {
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
-    const start = (): void => task(release);
+    const start = (): void => {
+      this.running.set(key, release);
+      task(() => {
+        if (this.running.get(key) === release) this.running.delete(key);
+        release();
+      });
+    };
     if (previous) void previous.then(start);
     else start();
+  }
+
+  /**
+   * Lets the next task for `key` start before the running one has finished: its submit has been handed to the
+   * storage's group commit, and the storage keeps the result as the state that the next submit builds on.
+   */
+  releaseEarly(key: string): void {
+    const release = this.running.get(key);
+    if (!release) return;
+    this.running.delete(key);
+    release();
   }
 }

@@ -18,11 +18,12 @@ describe('SqliteDb group commit', () => {
   };
   const countTransactions = (db: SqliteDb): { batches: number; singles: number } => {
     type Tx = { immediate: (...a: unknown[]) => unknown };
-    const statements = (db as unknown as { statements: { commitBatch: Tx; commit: Tx } }).statements;
+    const internals = db as unknown as { commitBatch: Tx; statements: { commit: Tx } };
+    const { statements } = internals;
     const counts = { batches: 0, singles: 0 };
-    const batch = statements.commitBatch;
+    const batch = internals.commitBatch;
     const single = statements.commit;
-    statements.commitBatch = { immediate: (...a) => (counts.batches++, batch.immediate(...a)) };
+    internals.commitBatch = { immediate: (...a) => (counts.batches++, batch.immediate(...a)) };
     statements.commit = { immediate: (...a) => (counts.singles++, single.immediate(...a)) };
     return counts;
   };

@@ -77,7 +77,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     db,
     milestoneDb,
     access,
-    history: new SqliteHistoryStore(database),
+    history: new SqliteHistoryStore(database, (collection, id) => db.forget(collection, id)),
     filename,
     migration,
     otherProcesses: () => registry.check(),

@@ -20,6 +20,8 @@ import type {
 } from '../sharedb-records.js';
 import { openDatabase, type Durability } from './open-database.js';
 import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
+import { HOT_BASE, HotDocs, type HotEntry, type HotSnapshot, type Tentative } from './hot-docs.js';
+import { ConcordError } from '@concord/shared';
 
 export type SqliteDbOptions = (
   | {
@@ -40,6 +42,19 @@ export type SqliteDbOptions = (
 };
 
 type Answer<T> = (error?: Error, value?: T) => void;
+
+/** A commit waiting for the group commit. */
+interface PendingCommit {
+  readonly row: CommitRow;
+  readonly callback: CommitCallback;
+  /** The not yet written commit whose state this one was built on, if any: when it fails, this one fails. */
+  readonly after: Tentative | undefined;
+  /** The cache entry this commit advanced, and the token standing for this commit. */
+  readonly advanced: { readonly entry: HotEntry; readonly tentative: Tentative } | undefined;
+}
+
+/** What a commit answers: written, lost its version check, or failed. */
+type Outcome = true | false | Error;
 
 /**
  * ShareDB's DB adapter on SQLite (better-sqlite3).
@@ -62,7 +77,17 @@ export class SqliteDb extends ShareDB.DB {
   private readonly statements: SqliteStatements;
   private readonly engine: MingoQueryEngine;
   private closed = false;
-  private readonly pendingCommits: Array<{ row: CommitRow; callback: CommitCallback }> = [];
+  private readonly pendingCommits: PendingCommit[] = [];
+  private readonly commitBatch: Database.Transaction<(batch: readonly PendingCommit[]) => Outcome[]>;
+  /** Recently written documents (see HotDocs); cleared whenever another process has written to the file. */
+  private readonly hot = new HotDocs();
+  private seenDataVersion: number | undefined;
+  /**
+   * Called when a commit has been handed to the group commit and its result cached as the document's tentative
+   * state: a submit to the same document that starts now builds on it and can be committed in the same batch. Set
+   * by the engine when no other process writes the same documents (see Engine).
+   */
+  onCommitIssued: ((collection: string, id: string) => void) | undefined = undefined;
 
   constructor(options: SqliteDbOptions) {
     super();
@@ -76,6 +101,7 @@ export class SqliteDb extends ShareDB.DB {
       this.ownsDatabase = false;
     }
     this.statements = new SqliteStatements(this.database);
+    this.commitBatch = this.database.transaction((batch: readonly PendingCommit[]) => this.commitInOrder(batch));
     this.engine = new MingoQueryEngine({
       readSnapshot: (collection, id, includeMetadata) => this.readSnapshot(collection, id, includeMetadata),
       listIds: (collection) => this.statements.listIds.all(collection),
@@ -107,23 +133,26 @@ export class SqliteDb extends ShareDB.DB {
     if (!Number.isInteger(op.v) || snapshot.v !== op.v + 1) {
       return void process.nextTick(callback, new Error(`Cannot commit op v${String(op.v)} with snapshot v${String(snapshot.v)}`));
     }
+    const base = (snapshot as HotSnapshot)[HOT_BASE];
+    if (base?.tentative?.failed) return void process.nextTick(callback, predecessorFailed());
     // Serialised now, before the write lock is taken, to hold it as briefly as possible.
-    this.pendingCommits.push({
-      callback,
-      row: {
-        collection,
-        id,
-        v: op.v,
-        src: typeof op.src === 'string' ? op.src : null,
-        seq: typeof op.seq === 'number' ? op.seq : null,
-        op: JSON.stringify(op),
-        type: snapshot.type ?? null,
-        nextV: snapshot.v,
-        data: snapshot.data === undefined ? null : JSON.stringify(snapshot.data),
-        m: snapshot.m == null ? null : JSON.stringify(snapshot.m),
-      },
-    });
+    const row: CommitRow = {
+      collection,
+      id,
+      v: op.v,
+      src: typeof op.src === 'string' ? op.src : null,
+      seq: typeof op.seq === 'number' ? op.seq : null,
+      op: JSON.stringify(op),
+      type: snapshot.type ?? null,
+      nextV: snapshot.v,
+      data: snapshot.data === undefined ? null : JSON.stringify(snapshot.data),
+      m: snapshot.m == null ? null : JSON.stringify(snapshot.m),
+    };
+    const tentative = base && this.hot.advance(base, op.v, snapshot as SnapshotRecord, row.data, row.op);
+    const advanced = base && tentative ? { entry: base.entry, tentative } : undefined;
+    this.pendingCommits.push({ row, callback, after: base?.tentative, advanced });
     if (this.pendingCommits.length === 1) setImmediate(() => this.flushCommits());
+    if (advanced) this.onCommitIssued?.(collection, id);
   }
 
   override getSnapshot(
@@ -133,7 +162,42 @@ export class SqliteDb extends ShareDB.DB {
     options: ReadOptions | null | undefined,
     callback: SnapshotCallback,
   ): void {
+    if (fields?.['$submit'] === true) return this.answer(callback, () => this.submitSnapshot(collection, id));
     this.answer(callback, () => this.readSnapshot(collection, id, wantsMetadata(fields, options)));
+  }
+
+  /**
+   * The ops a submit is transformed over: from the cache when the submit's snapshot came from it (its tentative
+   * ops included), otherwise from the file.
+   */
+  override getOpsToSnapshot(
+    collection: string,
+    id: string,
+    from: number | null,
+    snapshotArg: number,
+    options: ReadOptions | null | undefined,
+    callback: OpsCallback,
+  ): void {
+    // @types/sharedb says number; ShareDB passes the snapshot the submit read.
+    const snapshot = snapshotArg as unknown as HotSnapshot;
+    if (from === null) return this.getOps(collection, id, from, snapshot.v, options, callback);
+    const base = snapshot[HOT_BASE];
+    if (!base || base.tentative?.failed) return this.getOps(collection, id, from, snapshot.v, options, callback);
+    const { entry } = base;
+    this.answer(callback, () => {
+      const start = Math.max(from, entry.opsFrom);
+      const cached = this.hot.opsJson(entry, start, snapshot.v);
+      if (!cached) return this.readOps(collection, id, from, snapshot.v, options?.metadata === true);
+      const ops = from < start ? this.readOps(collection, id, from, start, true) : [];
+      for (const json of cached) ops.push(JSON.parse(json) as OpRecord);
+      if (options?.metadata !== true) for (const op of ops) delete op.m;
+      return ops;
+    });
+  }
+
+  /** Forgets what the cache holds of a document whose ops were pruned or purged. */
+  forget(collection: string, id: string): void {
+    this.hot.forget(collection, id);
   }
 
   override getSnapshotBulk(
@@ -188,6 +252,8 @@ export class SqliteDb extends ShareDB.DB {
     _options: unknown,
     callback: VersionCallback,
   ): void {
+    // A resent op may still be waiting for the group commit: write what waits first.
+    if (this.pendingCommits.length > 0) this.flushCommits();
     this.answer<number | undefined>(callback, () =>
       this.statements.committedOpVersion.get(collection, id, op.src ?? null, op.seq ?? null, snapshot.v),
     );
@@ -225,10 +291,27 @@ export class SqliteDb extends ShareDB.DB {
 
   /** Deletes ops in [from, to) (all when null), as MemoryDB does; later reads of them fail with 'Missing ops'. */
   deleteOps(collection: string, id: string, from: number | null, to: number | null, callback: ErrorCallback): void {
+    this.hot.forget(collection, id);
     this.answer<void>(
       (error) => callback(error),
       () => void this.statements.deleteOps.run(collection, id, from ?? 0, to ?? Number.MAX_SAFE_INTEGER),
     );
+  }
+
+  /** The snapshot a submit starts from: the cached latest state, tentative commits included. */
+  private submitSnapshot(collection: string, id: string): SnapshotRecord {
+    const dataVersion = this.statements.dataVersion.get();
+    if (dataVersion !== this.seenDataVersion) {
+      // Another process committed something since we last looked: what the cache holds may be stale.
+      this.hot.clear();
+      this.seenDataVersion = dataVersion;
+    }
+    const entry = this.hot.get(collection, id);
+    if (entry) return this.hot.snapshotOf(entry);
+    const row = this.statements.snapshotWithMeta.get(collection, id);
+    const snapshot = row ? toSnapshot(row, true) : { id, v: 0, type: null, data: undefined, m: null };
+    const loaded = this.hot.load(collection, id, snapshot, row?.data ?? null);
+    return loaded ? this.hot.snapshotOf(loaded) : snapshot;
   }
 
   private readSnapshot(collection: string, id: string, includeMetadata: boolean): SnapshotRecord {
@@ -253,28 +336,60 @@ export class SqliteDb extends ShareDB.DB {
     return ops;
   }
 
-  /** Runs `compute` now and answers on a later tick: the value, or whatever it threw. */
   /**
    * Group commit: the commits that arrived in one turn of the event loop go to SQLite in one transaction (one WAL
    * append, and with `DURABILITY=power` one fsync, for all of them). Each still gets its own version check and its
    * own answer; every callback runs only after the transaction is durable. When the batch fails as a whole, each
-   * commit is retried alone, so one failing commit does not fail the others.
+   * commit is retried alone, so one failing commit does not fail the others. A commit built on the tentative state
+   * of one that failed (or lost its version check) fails with ERR_STORAGE_UNAVAILABLE instead of being written.
    */
   private flushCommits(): void {
     const batch = this.pendingCommits.splice(0);
-    if (batch.length > 1) {
+    let outcomes: Outcome[] | undefined;
+    if (batch.length > 1 && !this.closed) {
       try {
-        if (this.closed) throw closedError();
-        const results = this.statements.commitBatch.immediate(batch.map((entry) => entry.row));
-        batch.forEach(({ callback }, i) => process.nextTick(callback, undefined, results[i]));
-        return;
+        outcomes = this.commitBatch.immediate(batch);
       } catch {
         // Nothing of the batch was written (a full disk, say): commit one by one, so each gets its own answer.
       }
     }
-    for (const { row, callback } of batch) this.answer(callback, () => this.statements.commit.immediate(row));
+    outcomes ??= this.commitInOrder(batch, true);
+    batch.forEach(({ advanced, callback }, i) => {
+      const outcome = outcomes[i];
+      if (advanced) this.hot.settle(advanced.entry, advanced.tentative, outcome === true);
+      if (outcome instanceof Error) process.nextTick(callback, outcome);
+      else process.nextTick(callback, undefined, outcome);
+    });
   }
 
+  /**
+   * Commits in arrival order, skipping those built on the tentative state of a commit that failed, earlier in this
+   * batch or before. `alone`: each in its own transaction, errors answered per commit; otherwise inside the
+   * caller's transaction, where an error aborts the whole batch (and nothing here is marked failed).
+   */
+  private commitInOrder(batch: readonly PendingCommit[], alone = false): Outcome[] {
+    const failed = new Set<Tentative>();
+    return batch.map(({ row, after, advanced }) => {
+      if (after && (after.failed || failed.has(after))) {
+        if (advanced) failed.add(advanced.tentative);
+        return predecessorFailed();
+      }
+      let outcome: Outcome;
+      if (!alone) outcome = this.statements.commitRow(row);
+      else {
+        try {
+          if (this.closed) throw closedError();
+          outcome = this.statements.commit.immediate(row);
+        } catch (error) {
+          outcome = toError(error);
+        }
+      }
+      if (outcome !== true && advanced) failed.add(advanced.tentative);
+      return outcome;
+    });
+  }
+
+  /** Runs `compute` now and answers on a later tick: the value, or whatever it threw. */
   private answer<T>(callback: Answer<T>, compute: () => T): void {
     let value: T;
     try {
@@ -300,6 +415,10 @@ function toSnapshot(row: SnapshotRow, includeMetadata: boolean): SnapshotRecord 
     data: row.data === null ? undefined : (JSON.parse(row.data) as unknown),
     m: includeMetadata && row.m != null ? (JSON.parse(row.m) as SnapshotRecord['m']) : null,
   };
+}
+
+function predecessorFailed(): Error {
+  return new ConcordError('ERR_STORAGE_UNAVAILABLE', 'an earlier op on this document was not saved, so this one was not either');
 }
 
 function closedError(): Error {

@@ -15,7 +15,11 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly scrubOp: Database.Statement<[string, string, number]>;
   private readonly purgeAll: Database.Transaction<(collection: string, id: string, tombstone: number) => void>;
 
-  constructor(private readonly database: Database.Database) {
+  /** `changed(collection, id)` runs after ops of a document were deleted (the adapter's cache forgets it). */
+  constructor(
+    private readonly database: Database.Database,
+    private readonly changed: (collection: string, id: string) => void = () => {},
+  ) {
     this.ids = database.prepare<[string], string>('SELECT id FROM snapshots WHERE collection = ? ORDER BY rowid').pluck();
     this.oldest = database
       .prepare<[string, string], number | null>('SELECT min(v) FROM ops WHERE collection = ? AND id = ?')
@@ -56,7 +60,9 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async pruneOps(collection: string, id: string, before: number): Promise<number> {
-    return this.deleteOps.run(collection, id, before).changes;
+    const { changes } = this.deleteOps.run(collection, id, before);
+    this.changed(collection, id);
+    return changes;
   }
 
   async milestoneVersions(collection: string, id: string): Promise<number[]> {
@@ -65,5 +71,6 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async purge(collection: string, id: string, tombstone: number): Promise<void> {
     this.purgeAll.immediate(collection, id, tombstone);
+    this.changed(collection, id);
   }
 }

@@ -38,13 +38,14 @@ export class SqliteStatements {
   readonly opsRange: Database.Statement<[string, string, number, number], string>;
   readonly committedOpVersion: Database.Statement<[string, string, string | null, number | null, number], number>;
   readonly deleteOps: Database.Statement<[string, string, number, number]>;
-  /** Compare-and-set: returns false, writing nothing, when the stored version is not `v`. */
-  readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
+  readonly dataVersion: Database.Statement<[], number>;
   /**
-   * Several commits in one transaction (group commit); each answers true, or false when it lost its version check.
-   * All or nothing: if any of them fails, none is written (the caller then commits them one by one).
+   * Compare-and-set, to be run inside a transaction: returns false, writing nothing, when the stored version is
+   * not `v`.
    */
-  readonly commitBatch: Database.Transaction<(rows: readonly CommitRow[]) => boolean[]>;
+  readonly commitRow: (row: CommitRow) => boolean;
+  /** `commitRow` in its own `BEGIN IMMEDIATE` transaction (call `.immediate(row)`). */
+  readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
 
   constructor(db: Database.Database) {
     this.version = db
@@ -79,14 +80,15 @@ export class SqliteStatements {
       `INSERT INTO snapshots (collection, id, type, v, data, m) VALUES (@collection, @id, @type, @nextV, @data, @m)
        ON CONFLICT (collection, id) DO UPDATE SET type = excluded.type, v = excluded.v, data = excluded.data, m = excluded.m`,
     );
+    // Changes when another connection (another process) commits to the file; cheap (read from shared memory).
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     const version = this.version;
-    const commit = db.transaction((row: CommitRow): boolean => {
+    this.commitRow = (row: CommitRow): boolean => {
       if ((version.get(row.collection, row.id) ?? 0) !== row.v) return false;
       insertOp.run(row);
       upsertSnapshot.run(row);
       return true;
-    });
-    this.commit = commit;
-    this.commitBatch = db.transaction((rows: readonly CommitRow[]): boolean[] => rows.map((row) => commit(row)));
+    };
+    this.commit = db.transaction(this.commitRow);
   }
 }

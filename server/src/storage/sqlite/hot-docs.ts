@@ -1,0 +1,196 @@
+import { shortTypeName } from '@concord/shared';
+import type { SnapshotMeta, SnapshotRecord } from '../sharedb-records.js';
+
+/**
+ * The latest state of recently written documents, kept in memory by `SqliteDb` so that a submit reads its snapshot
+ * and the ops it must be transformed over without a query and without parsing JSON, and so that the next submit
+ * to a document can start as soon as the previous one has been handed to the group commit (its state is then
+ * "tentative": written to this cache, not yet to the file).
+ *
+ * SQLite's version check stays the authority: a commit built on a cached state that the file no longer has loses
+ * that check like any stale commit. What the cache adds is a rule for commits built on a tentative state: each
+ * tentative state carries the `Tentative` token of the commit that produced it, and when that commit fails, every
+ * commit built on the state fails too instead of being written over a history that lacks its predecessor (see
+ * `SqliteDb.flushCommits`).
+ *
+ * Bounded: at most `maxEntries` documents (least recently written dropped first) and `maxOps` recent ops each;
+ * documents whose JSON is larger than `maxDataBytes` are not cached.
+ */
+/** The commit that produced a tentative state; `failed` once it is known not to have been written. */
+export interface Tentative {
+  failed: boolean;
+}
+
+export interface HotEntry {
+  readonly collection: string;
+  readonly id: string;
+  /** Latest version (tentative when `pending` > 0). */
+  v: number;
+  type: string | null;
+  /** Latest data. Shared with readers only for types whose apply never mutates (json1, text-unicode). */
+  data: unknown;
+  /** `data` as JSON (null when undefined): what readers of the other types get a fresh copy from. */
+  dataJson: string | null;
+  m: SnapshotMeta | null;
+  /** The commit that produced the latest state while it is not written yet; undefined once it is. */
+  tentative: Tentative | undefined;
+  /** Pending commits that advanced this entry. */
+  pending: number;
+  /** Its ops were pruned or purged: the op list may hold ops the file no longer has. */
+  dropped: boolean;
+  /** JSON of the ops at versions `opsFrom` .. `v - 1`. */
+  ops: string[];
+  opsFrom: number;
+}
+
+export interface HotDocsOptions {
+  readonly maxEntries?: number;
+  readonly maxOps?: number;
+  readonly maxDataBytes?: number;
+}
+
+/**
+ * Marks a snapshot handed to a submit with the entry it was read from and the tentative commit it includes, if any
+ * (ShareDB passes the same object, advanced by the op, to commit).
+ */
+export const HOT_BASE = Symbol('concord.hotBase');
+
+export interface HotBase {
+  readonly entry: HotEntry;
+  readonly tentative: Tentative | undefined;
+}
+
+export type HotSnapshot = SnapshotRecord & { [HOT_BASE]?: HotBase };
+
+export class HotDocs {
+  private readonly entries = new Map<string, HotEntry>();
+  private readonly maxEntries: number;
+  private readonly maxOps: number;
+  private readonly maxDataBytes: number;
+
+  constructor(options: HotDocsOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 1000;
+    this.maxOps = options.maxOps ?? 128;
+    this.maxDataBytes = options.maxDataBytes ?? 1 << 20;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(collection: string, id: string): HotEntry | undefined {
+    return this.entries.get(keyOf(collection, id));
+  }
+
+  /** An entry for a snapshot just read from the file (nothing pending). */
+  load(collection: string, id: string, snapshot: SnapshotRecord, dataJson: string | null): HotEntry | undefined {
+    if (dataJson !== null && dataJson.length > this.maxDataBytes) return undefined;
+    const entry: HotEntry = {
+      collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, m: snapshot.m,
+      tentative: undefined, pending: 0, dropped: false, ops: [], opsFrom: snapshot.v,
+    };
+    this.entries.set(keyOf(collection, id), entry);
+    if (this.entries.size > this.maxEntries) this.evictOne();
+    return entry;
+  }
+
+  /** The snapshot a submit works on: a fresh object (ShareDB mutates it), tagged with its entry. */
+  snapshotOf(entry: HotEntry): HotSnapshot {
+    const shared = entry.dataJson === null || SHARED_TYPES.has(shortTypeName(entry.type) ?? '');
+    return {
+      id: entry.id,
+      v: entry.v,
+      type: entry.type,
+      data: shared ? entry.data : JSON.parse(entry.dataJson as string),
+      m: entry.m === null ? null : { ...entry.m },
+      [HOT_BASE]: { entry, tentative: entry.tentative },
+    };
+  }
+
+  /**
+   * Records a commit handed to the group commit: the entry moves to the committed state, tentatively, and the
+   * returned token stands for that commit. Returns undefined, dropping the entry, when the commit was not built on
+   * the entry's latest state (then the file's version check decides alone).
+   */
+  advance(base: HotBase, fromV: number, snapshot: SnapshotRecord, dataJson: string | null, opJson: string): Tentative | undefined {
+    const { entry } = base;
+    const key = keyOf(entry.collection, entry.id);
+    if (this.entries.get(key) !== entry || entry.tentative !== base.tentative || entry.v !== fromV ||
+      (dataJson !== null && dataJson.length > this.maxDataBytes)) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      return undefined;
+    }
+    const tentative: Tentative = { failed: false };
+    entry.tentative = tentative;
+    entry.v = snapshot.v;
+    entry.type = snapshot.type;
+    entry.data = snapshot.data;
+    entry.dataJson = dataJson;
+    entry.m = snapshot.m;
+    entry.pending++;
+    entry.ops.push(opJson);
+    // Pending ops stay: the file does not have them yet.
+    const keep = Math.max(this.maxOps, entry.pending);
+    if (entry.ops.length > keep) {
+      entry.ops.splice(0, entry.ops.length - keep);
+      entry.opsFrom = entry.v - entry.ops.length;
+    }
+    // Most recently written last: eviction takes the oldest.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return tentative;
+  }
+
+  /**
+   * A commit that advanced the entry was answered. Written: when it produced the latest state, that state is now
+   * the file's. Not written: the token fails (and with it every commit built on it), and the entry is forgotten.
+   */
+  settle(entry: HotEntry, tentative: Tentative, written: boolean): void {
+    entry.pending--;
+    if (written) {
+      if (entry.tentative === tentative) entry.tentative = undefined;
+      return;
+    }
+    tentative.failed = true;
+    this.forgetEntry(entry);
+  }
+
+  /** Forgets a document (its ops were pruned or purged here): the next read goes to the file. */
+  forget(collection: string, id: string): void {
+    const entry = this.entries.get(keyOf(collection, id));
+    if (!entry) return;
+    entry.dropped = true;
+    this.forgetEntry(entry);
+  }
+
+  /** Forgets everything (another process wrote to the file). Pending commits keep their entries and tokens. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** The cached ops at versions from .. to - 1, or undefined when the cache does not hold them. */
+  opsJson(entry: HotEntry, from: number, to: number): string[] | undefined {
+    if (entry.dropped || from < entry.opsFrom || to > entry.v) return undefined;
+    return entry.ops.slice(from - entry.opsFrom, to - entry.opsFrom);
+  }
+
+  private forgetEntry(entry: HotEntry): void {
+    const key = keyOf(entry.collection, entry.id);
+    if (this.entries.get(key) === entry) this.entries.delete(key);
+  }
+
+  private evictOne(): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.pending > 0) continue;
+      this.entries.delete(key);
+      return;
+    }
+  }
+}
+
+/** Types whose apply returns a new document and leaves the old one untouched. */
+const SHARED_TYPES = new Set(['json1', 'text-unicode']);
+
+function keyOf(collection: string, id: string): string {
+  return `${collection}\n${id}`;
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteDb, type OpRecord, type SnapshotRecord } from '../../../server/dist/storage/index.js';
+import { commit, createOp, getOps, getSnapshot } from './callbacks.js';
+import { useTempDir } from './temp-dir.js';
+
+const JSON0 = 'http://sharejs.org/types/JSONv0';
+
+/** What ShareDB's submit does with the snapshot it reads: `$submit` fields, then commit of the same object, advanced. */
+function readForSubmit(db: SqliteDb, id: string): Promise<SnapshotRecord> {
+  return new Promise((resolve, reject) =>
+    db.getSnapshot('docs', id, { $submit: true }, null, (error, snapshot) => (error ? reject(error) : resolve(snapshot!))),
+  );
+}
+
+function opsToSnapshot(db: SqliteDb, id: string, from: number, snapshot: SnapshotRecord): Promise<OpRecord[]> {
+  return new Promise((resolve, reject) =>
+    db.getOpsToSnapshot('docs', id, from, snapshot as unknown as number, null, (error, ops) => (error ? reject(error) : resolve(ops!))),
+  );
+}
+
+/** Advances a snapshot read for submit by a json0 `n += 1` op, as ShareDB's apply would, and commits it. */
+function commitIncrement(db: SqliteDb, id: string, snapshot: SnapshotRecord, seq: number): Promise<boolean> {
+  const op: OpRecord = { v: snapshot.v, src: 'c', seq, op: [{ p: ['n'], na: 1 }] };
+  const data = snapshot.data as { n: number };
+  data.n += 1; // json0 applies in place
+  snapshot.v += 1;
+  return commit(db, 'docs', id, op, snapshot as Parameters<typeof commit>[4]);
+}
+
+describe('SqliteDb hot documents', () => {
+  const dir = useTempDir();
+  const opened: SqliteDb[] = [];
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.close();
+  });
+  const open = (): SqliteDb => {
+    const db = new SqliteDb({ filename: join(dir.path, 'hot.sqlite') });
+    opened.push(db);
+    return db;
+  };
+
+  it('lets a submit build on a commit still waiting for the group commit, and writes both in order', async () => {
+    const db = open();
+    await commit(db, 'docs', 'a', ...createOp({ n: 0 }));
+    const first = await readForSubmit(db, 'a');
+    const firstCommitted = commitIncrement(db, 'a', first, 2);
+    // Before the group commit runs, the next submit already sees version 2 and the op that made it.
+    const second = await readForSubmit(db, 'a');
+    expect(second).toMatchObject({ v: 2, data: { n: 1 } });
+    expect((await opsToSnapshot(db, 'a', 1, second)).map((op) => op.seq)).toEqual([2]);
+    const secondCommitted = commitIncrement(db, 'a', second, 3);
+    expect(await Promise.all([firstCommitted, secondCommitted])).toEqual([true, true]);
+    expect(await getSnapshot(db, 'docs', 'a')).toMatchObject({ v: 3, data: { n: 2 } });
+    expect((await getOps(db, 'docs', 'a')).map((op) => op.v)).toEqual([0, 1, 2]);
+  });
+
+  it('hands every submit its own copy of a json0 document (json0 applies in place)', async () => {
+    const db = open();
+    await commit(db, 'docs', 'copy', ...createOp({ n: 0, list: [1] }));
+    const one = await readForSubmit(db, 'copy');
+    (one.data as { list: number[] }).list.push(2);
+    expect(await readForSubmit(db, 'copy')).toMatchObject({ data: { n: 0, list: [1] } });
+  });
+
+  it('fails a commit built on a tentative state whose own commit failed, instead of writing it', async () => {
+    const db = open();
+    await commit(db, 'docs', 'chain', ...createOp({ n: 0, pad: '' }));
+    const first = await readForSubmit(db, 'chain');
+    // The first op makes the document too large for the file (max_page_count), so its commit fails.
+    db.database.pragma(`max_page_count = ${db.database.pragma('page_count', { simple: true }) as number}`);
+    (first.data as { pad: string }).pad = 'x'.repeat(512 * 1024);
+    first.v += 1;
+    const failing = commit(db, 'docs', 'chain', { v: 1, src: 'c', seq: 2, op: [{ p: ['pad'], oi: 'big' }] }, first as Parameters<typeof commit>[4]);
+    const second = await readForSubmit(db, 'chain');
+    expect(second.v).toBe(2); // built on the first, not yet written
+    const dependent = commitIncrement(db, 'chain', second, 3);
+    const [a, b] = await Promise.allSettled([failing, dependent]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_FULL' } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_STORAGE_UNAVAILABLE' } });
+    // Neither was written; the next submit starts from the file again, and a commit built on it goes through.
+    expect(await getSnapshot(db, 'docs', 'chain')).toMatchObject({ v: 1, data: { n: 0, pad: '' } });
+    db.database.pragma('max_page_count = 1073741823');
+    const fresh = await readForSubmit(db, 'chain');
+    expect(fresh).toMatchObject({ v: 1, data: { n: 0 } });
+    expect(await commitIncrement(db, 'chain', fresh, 4)).toBe(true);
+  });
+
+  it('re-reads the file once another process (another connection) has written to it', async () => {
+    const here = open();
+    const there = open();
+    await commit(here, 'docs', 'shared', ...createOp({ n: 0 }));
+    expect(await readForSubmit(here, 'shared')).toMatchObject({ v: 1 });
+    expect(await commitIncrement(there, 'shared', await readForSubmit(there, 'shared'), 2)).toBe(true);
+    expect(await readForSubmit(here, 'shared')).toMatchObject({ v: 2, data: { n: 1 } });
+  });
+
+  it('loses the version check, not the data, when another process wrote after the cache was read', async () => {
+    const here = open();
+    const there = open();
+    await commit(here, 'docs', 'race', ...createOp({ n: 0 }));
+    const stale = await readForSubmit(here, 'race');
+    expect(await commitIncrement(there, 'race', await readForSubmit(there, 'race'), 2)).toBe(true);
+    expect(await commitIncrement(here, 'race', stale, 3)).toBe(false); // ShareDB transforms and retries
+    expect(await readForSubmit(here, 'race')).toMatchObject({ v: 2, data: { n: 1 } });
+  });
+
+  it('forgets a document whose ops were deleted, so transforms read the file and see them missing', async () => {
+    const db = open();
+    await commit(db, 'docs', 'pruned', ...createOp({ n: 0 }));
+    const base = await readForSubmit(db, 'pruned');
+    expect(await commitIncrement(db, 'pruned', base, 2)).toBe(true);
+    const snapshot = await readForSubmit(db, 'pruned');
+    await new Promise<void>((resolve, reject) => db.deleteOps('docs', 'pruned', 0, 2, (e) => (e ? reject(e) : resolve())));
+    await expect(opsToSnapshot(db, 'pruned', 1, snapshot)).rejects.toThrow(/Missing ops/);
+  });
+});
