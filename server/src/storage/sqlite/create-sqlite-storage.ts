@@ -8,6 +8,7 @@ import { SqliteDb } from './sqlite-db.js';
 import { SqliteMilestoneDb } from './sqlite-milestone-db.js';
 import { SqliteAccessStore } from '../access/sqlite-access-store.js';
 import { SqliteHistoryStore } from './sqlite-history-store.js';
+import { BackgroundCheckpointer } from './background-checkpointer.js';
 
 /** The file inside `dataDir`. */
 export const SQLITE_FILENAME = 'concord.sqlite';
@@ -59,12 +60,16 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   let db: SqliteDb;
   let milestoneDb: SqliteMilestoneDb;
   let access: SqliteAccessStore;
+  let checkpointer: BackgroundCheckpointer;
   try {
     db = new SqliteDb({ database });
     milestoneDb = new SqliteMilestoneDb({ database, interval: options.milestoneInterval ?? 100 });
     access = new SqliteAccessStore(database);
     registry = new ProcessRegistry(database, options);
     registry.start();
+    checkpointer = new BackgroundCheckpointer({
+      filename, database, durability: options.durability ?? 'process', ...(options.warn ? { warn: options.warn } : {}),
+    });
   } catch (error) {
     database.close();
     throw error;
@@ -86,7 +91,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       probe.get();
     },
     close: () => {
-      closing ??= new Promise<void>((resolveClose, rejectClose) => {
+      closing ??= checkpointer.stop().then(() => new Promise<void>((resolveClose, rejectClose) => {
         registry.stop();
         db.close();
         milestoneDb.close();
@@ -96,7 +101,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
         } catch (error) {
           rejectClose(error instanceof Error ? error : new Error(String(error)));
         }
-      });
+      }));
       return closing;
     },
   };

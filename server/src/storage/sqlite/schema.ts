@@ -42,7 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
           PRIMARY KEY (collection, id)
         );
         -- The op log: the whole op as JSON (src, seq, m, op/create/del); src and seq are copied
-        -- into columns so that getCommittedOpVersion is an index lookup, not a replay.
+        -- into columns for getCommittedOpVersion (migration 3 dropped their index).
         CREATE TABLE ops (
           collection TEXT NOT NULL,
           id TEXT NOT NULL,
@@ -97,6 +97,15 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
         CREATE INDEX doc_grants_by_grantee ON doc_grants (collection, kind, name);
       `);
+    },
+  },
+  {
+    version: 3,
+    description: 'drop ops_by_src_seq (one index page less to write per commit)',
+    up(db) {
+      // Only getCommittedOpVersion used it, and ShareDB asks that only for a resent create on a snapshot without
+      // creation metadata; it now walks the document's ops back from the newest, on the primary key.
+      db.exec('DROP INDEX IF EXISTS ops_by_src_seq');
     },
   },
 ];

@@ -82,6 +82,7 @@ export class SqliteDb extends ShareDB.DB {
   /** Recently written documents (see HotDocs); cleared whenever another process has written to the file. */
   private readonly hot = new HotDocs();
   private seenDataVersion: number | undefined;
+  private dataVersionChecked = false;
   /**
    * Called when a commit has been handed to the group commit and its result cached as the document's tentative
    * state: a submit to the same document that starts now builds on it and can be committed in the same batch. Set
@@ -300,10 +301,13 @@ export class SqliteDb extends ShareDB.DB {
 
   /** The snapshot a submit starts from: the cached latest state, tentative commits included. */
   private submitSnapshot(collection: string, id: string): SnapshotRecord {
-    const dataVersion = this.statements.dataVersion.get();
-    if (dataVersion !== this.seenDataVersion) {
-      // Another process committed something since we last looked: what the cache holds may be stale.
-      this.hot.clear();
+    if (!this.dataVersionChecked) {
+      // Once per event-loop turn (the pragma takes a read lock): has another process committed since we looked?
+      // Then what the cache holds may be stale. (A stale entry would only cost a lost version check and a retry.)
+      this.dataVersionChecked = true;
+      setImmediate(() => (this.dataVersionChecked = false));
+      const dataVersion = this.statements.dataVersion.get();
+      if (dataVersion !== this.seenDataVersion) this.hot.clear();
       this.seenDataVersion = dataVersion;
     }
     const entry = this.hot.get(collection, id);
