@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import ShareDBClient from 'sharedb/lib/client/index.js';
 import { registerTypes } from '@concord/shared';
+import { broadcast } from './lib/broadcast-job.mjs';
 
 registerTypes(ShareDBClient.types);
 
@@ -522,7 +523,7 @@ function checkpoint(name) {
   });
 }
 
-const JOBS = { closed: closedLoop, paced, idle, storm };
+const JOBS = { closed: closedLoop, paced, idle, storm, broadcast };
 
 let busy = false;
 process.on('message', (msg) => {

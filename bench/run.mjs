@@ -222,6 +222,7 @@ function ownFolder(prefix) {
 function startTarget(target, scenario, dataDir, extraEnv = {}, label = target) {
   const def = TARGETS[target];
   if (def.kind === 'stock') return startServer({ kind: 'stock', label: `stock (${scenario.id})` });
+  if (def.kind === 'bare') return startServer({ kind: 'bare', label: `bare ws (${scenario.id})` });
   const env = { LOG_LEVEL: 'warn', STORAGE: def.storage, ...LIMIT_PROFILES[scenario.limits].env, ...extraEnv };
   if (def.storage === 'sqlite') {
     env.DATA_DIR = extraEnv.DATA_DIR ?? ownFolder(join(dataDir, `${scenario.id}-${target}-`));

@@ -15,6 +15,7 @@ export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const ROOT = join(BENCH_DIR, '..');
 export const CONCORD_MAIN = join(ROOT, 'server', 'dist', 'main.js');
 export const STOCK_MAIN = join(BENCH_DIR, 'stock-server.mjs');
+export const BARE_WS_MAIN = join(BENCH_DIR, 'bare-ws-server.mjs');
 export const LOADGEN = join(BENCH_DIR, 'loadgen.mjs');
 export const GC_HOOK = join(BENCH_DIR, 'gc-hook.cjs');
 
@@ -117,7 +118,7 @@ export function schedstat(pid) {
  * printed `listening on http://...`.
  */
 export function startServer({ kind, env = {}, label, timeoutMs = 45_000 }) {
-  const script = kind === 'stock' ? STOCK_MAIN : CONCORD_MAIN;
+  const script = kind === 'stock' ? STOCK_MAIN : kind === 'bare' ? BARE_WS_MAIN : CONCORD_MAIN;
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers without touching the loadgen.
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn('sh', wrapped([...extra, '--expose-gc', '-r', GC_HOOK, script]), {
@@ -156,7 +157,7 @@ export function startServer({ kind, env = {}, label, timeoutMs = 45_000 }) {
       child.stdout.off('data', check);
       child.stderr.off('data', check);
       const httpUrl = m[1];
-      const wsUrl = `${httpUrl.replace(/^http/, 'ws')}${kind === 'stock' ? '/' : '/ws'}`;
+      const wsUrl = `${httpUrl.replace(/^http/, 'ws')}${kind === 'concord' ? '/ws' : '/'}`;
       if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(httpUrl)) {
         child.kill('SIGKILL');
         reject(new Error(`${label}: listens on ${httpUrl}, not 127.0.0.1`));

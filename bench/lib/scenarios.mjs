@@ -8,6 +8,8 @@ export const TARGETS = {
   memory: { kind: 'concord', storage: 'memory', title: 'Concord memory' },
   'sqlite-process': { kind: 'concord', storage: 'sqlite', durability: 'process', title: 'Concord sqlite-process' },
   'sqlite-power': { kind: 'concord', storage: 'sqlite', durability: 'power', title: 'Concord sqlite-power' },
+  // Not a collaboration server: the transport's ceiling, for the "deliveries ≥ half of bare ws" target.
+  'bare-ws': { kind: 'bare', title: 'bare ws broadcast' },
 };
 export const CONCORD_TARGETS = ['memory', 'sqlite-process', 'sqlite-power'];
 const ALL = ['stock', ...CONCORD_TARGETS];
@@ -113,6 +115,15 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
       ],
     },
     idleMany,
+    {
+      id: 'bare-ws', title: 'bare ws broadcast, 50 clients (the transport\'s ceiling)', kind: 'broadcast',
+      targets: ['bare-ws'], limits: 'off', reps: 1,
+      job: { kind: 'broadcast', clients: 50, warmupMs, durationMs: dur(5, 1) },
+      timeoutMs: 120_000,
+      describe: 'a bare ws server echoes every message to all 50 clients; each client sends an op-sized message and waits for its own echo before the next',
+      summarize: (x) => `${f0(x.deliveriesPerSec)} deliveries/s (${f0(x.messagesPerSec)} messages/s sent)`,
+      rows: [{ label: 'deliveries/s', get: (x) => x.deliveriesPerSec, fmt: f0 }],
+    },
     {
       id: 'storm', title: `reconnect storm: ${stormN.toLocaleString('en-US')} clients (Concord only)`, kind: 'storm',
       targets: CONCORD_TARGETS, limits: 'off', reps: 1,
