@@ -1,5 +1,5 @@
 import { shortTypeName } from '@concord/shared';
-import type { SnapshotMeta, SnapshotRecord } from '../sharedb-records.js';
+import type { OpRecord, SnapshotMeta, SnapshotRecord } from '../sharedb-records.js';
 
 /**
  * The latest state of recently written documents, kept in memory by `SqliteDb` so that a submit reads its snapshot
@@ -27,7 +27,7 @@ export interface HotEntry {
   /** Latest version (tentative when `pending` > 0). */
   v: number;
   type: string | null;
-  /** Latest data. Shared with readers only for types whose apply never mutates (json1, text-unicode). */
+  /** Latest data. Shared with readers only for types whose apply never mutates (see SHARED_TYPES). */
   data: unknown;
   /** `data` as JSON (null when undefined): what readers of the other types get a fresh copy from. */
   dataJson: string | null;
@@ -38,8 +38,11 @@ export interface HotEntry {
   pending: number;
   /** Its ops were pruned or purged: the op list may hold ops the file no longer has. */
   dropped: boolean;
-  /** JSON of the ops at versions `opsFrom` .. `v - 1`. */
-  ops: string[];
+  /**
+   * The ops at versions `opsFrom` .. `v - 1`, parsed once from the JSON written to the file and never handed out
+   * (readers get shallow copies, which share the `op` payload as ShareDB's own fan-out does).
+   */
+  ops: OpRecord[];
   opsFrom: number;
 }
 
@@ -128,7 +131,7 @@ export class HotDocs {
     entry.dataJson = dataJson;
     entry.m = snapshot.m;
     entry.pending++;
-    entry.ops.push(opJson);
+    entry.ops.push(JSON.parse(opJson) as OpRecord);
     // Pending ops stay: the file does not have them yet.
     const keep = Math.max(this.maxOps, entry.pending);
     if (entry.ops.length > keep) {
@@ -168,10 +171,13 @@ export class HotDocs {
     this.entries.clear();
   }
 
-  /** The cached ops at versions from .. to - 1, or undefined when the cache does not hold them. */
-  opsJson(entry: HotEntry, from: number, to: number): string[] | undefined {
+  /**
+   * Copies of the cached ops at versions from .. to - 1, or undefined when the cache does not hold them. A copy is
+   * shallow: like the ops ShareDB fans out to subscribers, its `op` payload is shared and must not be modified.
+   */
+  opsOf(entry: HotEntry, from: number, to: number): OpRecord[] | undefined {
     if (entry.dropped || from < entry.opsFrom || to > entry.v) return undefined;
-    return entry.ops.slice(from - entry.opsFrom, to - entry.opsFrom);
+    return entry.ops.slice(from - entry.opsFrom, to - entry.opsFrom).map((op) => ({ ...op }));
   }
 
   private forgetEntry(entry: HotEntry): void {
@@ -188,8 +194,12 @@ export class HotDocs {
   }
 }
 
-/** Types whose apply returns a new document and leaves the old one untouched. */
-const SHARED_TYPES = new Set(['json1', 'text-unicode']);
+/**
+ * Types whose apply returns a new document and leaves the old one untouched (json1 copies the path it changes;
+ * text-unicode documents are strings; rich-text composes into a new Delta whose pushed ops are deep copies). json0
+ * applies in place, so each of its submits gets its own copy.
+ */
+const SHARED_TYPES = new Set(['json1', 'text-unicode', 'rich-text']);
 
 function keyOf(collection: string, id: string): string {
   return `${collection}\n${id}`;

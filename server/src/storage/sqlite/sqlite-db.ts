@@ -187,10 +187,9 @@ export class SqliteDb extends ShareDB.DB {
     const { entry } = base;
     this.answer(callback, () => {
       const start = Math.max(from, entry.opsFrom);
-      const cached = this.hot.opsJson(entry, start, snapshot.v);
+      const cached = this.hot.opsOf(entry, start, snapshot.v);
       if (!cached) return this.readOps(collection, id, from, snapshot.v, options?.metadata === true);
-      const ops = from < start ? this.readOps(collection, id, from, start, true) : [];
-      for (const json of cached) ops.push(JSON.parse(json) as OpRecord);
+      const ops = from < start ? this.readOps(collection, id, from, start, true).concat(cached) : cached;
       if (options?.metadata !== true) for (const op of ops) delete op.m;
       return ops;
     });
