@@ -32,7 +32,8 @@ export class JsonStream extends Duplex {
   /** Why reading is paused: the agent is not keeping up ('stream'), or a rate limit ('rate'). */
   private readonly pausedFor = new Set<'stream' | 'rate'>();
   /** This turn of the event loop already wrote to the socket; later writes are held (see corkUntilNextTurn). */
-  private wroteThisTurn = false;
+  private writesThisTurn = 0;
+  private busyLastTurn = false;
   private corked = false;
   /** Set when the server stops: frames are no longer delivered. */
   private stoppedReading = false;
@@ -126,19 +127,22 @@ export class JsonStream extends Duplex {
   /**
    * From the second message this turn of the event loop produces for this client (several ops committed together,
    * an ack and the ops it was transformed over), writes are held until the turn ends and leave in one system call
-   * instead of one each. A lone message (an ack on a quiet document) goes out at once.
+   * instead of one each. A client that got several messages last turn (a subscriber of a hot document) has its
+   * first one held too, so a busy turn costs it one system call, not two. A lone message (an ack on a quiet
+   * document) goes out at once.
    */
   private corkUntilNextTurn(): void {
     const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
     if (!raw || raw.destroyed) return;
-    if (!this.wroteThisTurn) {
-      this.wroteThisTurn = true;
+    this.writesThisTurn++;
+    if (this.writesThisTurn === 1) {
       setImmediate(() => {
-        this.wroteThisTurn = false;
+        this.busyLastTurn = this.writesThisTurn > 1;
+        this.writesThisTurn = 0;
         if (this.corked && !raw.destroyed) raw.uncork();
         this.corked = false;
       });
-      return;
+      if (!this.busyLastTurn) return;
     }
     if (this.corked) return;
     this.corked = true;
