@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDb, type OpRecord, type SnapshotRecord } from '../../../server/dist/storage/index.js';
+import { HotDocs } from '../../../server/dist/storage/sqlite/hot-docs.js';
 import { commit, createOp, getOps, getSnapshot } from './callbacks.js';
 import { useTempDir } from './temp-dir.js';
 
@@ -113,5 +114,36 @@ describe('SqliteDb hot documents', () => {
     const snapshot = await readForSubmit(db, 'pruned');
     await new Promise<void>((resolve, reject) => db.deleteOps('docs', 'pruned', 0, 2, (e) => (e ? reject(e) : resolve())));
     await expect(opsToSnapshot(db, 'pruned', 1, snapshot)).rejects.toThrow(/Missing ops/);
+  });
+});
+
+describe('HotDocs bounds', () => {
+  const T = 'http://sharejs.org/types/JSONv1';
+  const snapshot = (id: string, v: number, text: string): SnapshotRecord => ({ id, v, type: T, data: { text }, m: null });
+
+  it('drops the least recently written documents beyond its byte budget, never one with a commit pending', () => {
+    const hot = new HotDocs({ maxBytes: 3_000 });
+    const a = hot.load('c', 'a', snapshot('a', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }))!;
+    hot.advance({ entry: a, tentative: undefined }, 1, snapshot('a', 2, 'y'.repeat(1000)), JSON.stringify({ text: 'y'.repeat(1000) }), '{"v":1,"op":[]}');
+    hot.load('c', 'b', snapshot('b', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }));
+    hot.load('c', 'c', snapshot('c', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }));
+    expect(hot.bytes).toBeLessThanOrEqual(3_000);
+    expect(hot.get('c', 'a')).toBe(a); // pending: kept although it is the oldest
+    expect(hot.get('c', 'b')).toBeUndefined();
+    expect(hot.get('c', 'c')).toBeDefined();
+  });
+
+  it('keeps at most maxOpsBytes of recent ops per document, but every op not yet written', () => {
+    const hot = new HotDocs({ maxOpsBytes: 100 });
+    const entry = hot.load('c', 'd', snapshot('d', 1, ''), JSON.stringify({ text: '' }))!;
+    const op = (v: number) => JSON.stringify({ v, src: 's', seq: v, op: ['text', { es: ['z'.repeat(40)] }] });
+    for (let v = 1; v <= 6; v++) hot.advance({ entry, tentative: entry.tentative }, v, snapshot('d', v + 1, ''), JSON.stringify({ text: '' }), op(v));
+    // six ops of ~70 bytes, all pending: all kept
+    expect(hot.opsOf(entry, 1, 7)?.map((o) => o.v)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (let i = 0; i < 6; i++) entry.pending--; // written
+    hot.advance({ entry, tentative: entry.tentative }, 7, snapshot('d', 8, ''), JSON.stringify({ text: '' }), op(7));
+    expect(entry.opsFrom).toBe(7); // only the pending one fits in 100 bytes
+    expect(hot.opsOf(entry, 6, 8)).toBeUndefined();
+    expect(hot.opsOf(entry, 7, 8)?.map((o) => o.v)).toEqual([7]);
   });
 });

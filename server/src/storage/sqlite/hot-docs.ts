@@ -13,8 +13,9 @@ import type { OpRecord, SnapshotMeta, SnapshotRecord } from '../sharedb-records.
  * commit built on the state fails too instead of being written over a history that lacks its predecessor (see
  * `SqliteDb.flushCommits`).
  *
- * Bounded: at most `maxEntries` documents (least recently written dropped first) and `maxOps` recent ops each;
- * documents whose JSON is larger than `maxDataBytes` are not cached.
+ * Bounded: at most `maxEntries` documents and `maxBytes` of JSON in all (least recently written dropped first), at
+ * most `maxOps` recent ops and `maxOpsBytes` of them per document (ops not yet written always stay); documents whose
+ * JSON is larger than `maxDataBytes` are not cached.
  */
 /** The commit that produced a tentative state; `failed` once it is known not to have been written. */
 export interface Tentative {
@@ -43,13 +44,19 @@ export interface HotEntry {
    * (readers get shallow copies, which share the `op` payload as ShareDB's own fan-out does).
    */
   ops: OpRecord[];
+  /** JSON length of each op in `ops`. */
+  opSizes: number[];
   opsFrom: number;
+  /** JSON length of the data and of the ops held: what the entry counts against `maxBytes`. */
+  bytes: number;
 }
 
 export interface HotDocsOptions {
   readonly maxEntries?: number;
   readonly maxOps?: number;
   readonly maxDataBytes?: number;
+  readonly maxOpsBytes?: number;
+  readonly maxBytes?: number;
 }
 
 /**
@@ -70,15 +77,25 @@ export class HotDocs {
   private readonly maxEntries: number;
   private readonly maxOps: number;
   private readonly maxDataBytes: number;
+  private readonly maxOpsBytes: number;
+  private readonly maxBytes: number;
+  private totalBytes = 0;
 
   constructor(options: HotDocsOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1000;
     this.maxOps = options.maxOps ?? 128;
     this.maxDataBytes = options.maxDataBytes ?? 1 << 20;
+    this.maxOpsBytes = options.maxOpsBytes ?? 1 << 20;
+    this.maxBytes = options.maxBytes ?? 64 << 20;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** JSON bytes held by the entries in the map. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   get(collection: string, id: string): HotEntry | undefined {
@@ -90,10 +107,14 @@ export class HotDocs {
     if (dataJson !== null && dataJson.length > this.maxDataBytes) return undefined;
     const entry: HotEntry = {
       collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, m: snapshot.m,
-      tentative: undefined, pending: 0, dropped: false, ops: [], opsFrom: snapshot.v,
+      tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsFrom: snapshot.v,
+      bytes: dataJson?.length ?? 0,
     };
+    const previous = this.entries.get(keyOf(collection, id));
+    if (previous) this.forgetEntry(previous);
     this.entries.set(keyOf(collection, id), entry);
-    if (this.entries.size > this.maxEntries) this.evictOne();
+    this.totalBytes += entry.bytes;
+    this.evict();
     return entry;
   }
 
@@ -120,7 +141,7 @@ export class HotDocs {
     const key = keyOf(entry.collection, entry.id);
     if (this.entries.get(key) !== entry || entry.tentative !== base.tentative || entry.v !== fromV ||
       (dataJson !== null && dataJson.length > this.maxDataBytes)) {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+      this.forgetEntry(entry);
       return undefined;
     }
     const tentative: Tentative = { failed: false };
@@ -128,19 +149,30 @@ export class HotDocs {
     entry.v = snapshot.v;
     entry.type = snapshot.type;
     entry.data = snapshot.data;
+    this.resize(entry, (dataJson?.length ?? 0) - (entry.dataJson?.length ?? 0));
     entry.dataJson = dataJson;
     entry.m = snapshot.m;
     entry.pending++;
     entry.ops.push(JSON.parse(opJson) as OpRecord);
-    // Pending ops stay: the file does not have them yet.
-    const keep = Math.max(this.maxOps, entry.pending);
-    if (entry.ops.length > keep) {
-      entry.ops.splice(0, entry.ops.length - keep);
+    entry.opSizes.push(opJson.length);
+    this.resize(entry, opJson.length);
+    // The oldest ops go first; pending ones stay (the file does not have them yet).
+    let opsBytes = entry.opSizes.reduce((sum, size) => sum + size, 0);
+    let drop = 0;
+    while (entry.ops.length - drop > entry.pending &&
+      (entry.ops.length - drop > this.maxOps || opsBytes > this.maxOpsBytes)) {
+      opsBytes -= entry.opSizes[drop]!;
+      drop++;
+    }
+    if (drop > 0) {
+      entry.ops.splice(0, drop);
+      this.resize(entry, -entry.opSizes.splice(0, drop).reduce((sum, size) => sum + size, 0));
       entry.opsFrom = entry.v - entry.ops.length;
     }
     // Most recently written last: eviction takes the oldest.
     this.entries.delete(key);
     this.entries.set(key, entry);
+    this.evict();
     return tentative;
   }
 
@@ -169,6 +201,7 @@ export class HotDocs {
   /** Forgets everything (another process wrote to the file). Pending commits keep their entries and tokens. */
   clear(): void {
     this.entries.clear();
+    this.totalBytes = 0;
   }
 
   /**
@@ -182,14 +215,23 @@ export class HotDocs {
 
   private forgetEntry(entry: HotEntry): void {
     const key = keyOf(entry.collection, entry.id);
-    if (this.entries.get(key) === entry) this.entries.delete(key);
+    if (this.entries.get(key) !== entry) return;
+    this.entries.delete(key);
+    this.totalBytes -= entry.bytes;
   }
 
-  private evictOne(): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.pending > 0) continue;
-      this.entries.delete(key);
-      return;
+  /** Counts a change of an entry's size (against the total only while the entry is in the map). */
+  private resize(entry: HotEntry, delta: number): void {
+    entry.bytes += delta;
+    if (this.entries.get(keyOf(entry.collection, entry.id)) === entry) this.totalBytes += delta;
+  }
+
+  /** Drops the least recently written entries with nothing pending until both bounds hold. */
+  private evict(): void {
+    if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) return;
+    for (const entry of [...this.entries.values()]) {
+      if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) return;
+      if (entry.pending === 0) this.forgetEntry(entry);
     }
   }
 }
