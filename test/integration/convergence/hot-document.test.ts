@@ -32,9 +32,9 @@ describe('hot document on SQLite', () => {
     server = await startTestServer({ storage, limits: { opsPerSec: 0 } });
     let batches = 0;
     let batched = 0;
-    const internals = storage.db as unknown as { commitBatch: { immediate(batch: unknown[]): unknown } };
-    const commitBatch = internals.commitBatch;
-    internals.commitBatch = { immediate: (batch) => ((batches++, (batched += batch.length)), commitBatch.immediate(batch)) };
+    const internals = (storage.db as unknown as { groupCommit: { batch: { immediate(batch: unknown[]): unknown } } }).groupCommit;
+    const commitBatch = internals.batch;
+    internals.batch = { immediate: (batch) => ((batches++, (batched += batch.length)), commitBatch.immediate(batch)) };
 
     const fetches: number[] = [];
     const docs: Doc[] = [];

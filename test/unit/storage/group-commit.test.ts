@@ -18,12 +18,12 @@ describe('SqliteDb group commit', () => {
   };
   const countTransactions = (db: SqliteDb): { batches: number; singles: number } => {
     type Tx = { immediate: (...a: unknown[]) => unknown };
-    const internals = db as unknown as { commitBatch: Tx; statements: { commit: Tx } };
-    const { statements } = internals;
+    const internals = db as unknown as { groupCommit: { batch: Tx }; statements: { commit: Tx } };
+    const { statements, groupCommit } = internals;
     const counts = { batches: 0, singles: 0 };
-    const batch = internals.commitBatch;
+    const batch = groupCommit.batch;
     const single = statements.commit;
-    internals.commitBatch = { immediate: (...a) => (counts.batches++, batch.immediate(...a)) };
+    groupCommit.batch = { immediate: (...a) => (counts.batches++, batch.immediate(...a)) };
     statements.commit = { immediate: (...a) => (counts.singles++, single.immediate(...a)) };
     return counts;
   };

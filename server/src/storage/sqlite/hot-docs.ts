@@ -44,8 +44,9 @@ export interface HotEntry {
    * (readers get shallow copies, which share the `op` payload as ShareDB's own fan-out does).
    */
   ops: OpRecord[];
-  /** JSON length of each op in `ops`. */
+  /** JSON length of each op in `ops`, and their sum. */
   opSizes: number[];
+  opsBytes: number;
   opsFrom: number;
   /** JSON length of the data and of the ops held: what the entry counts against `maxBytes`. */
   bytes: number;
@@ -107,7 +108,7 @@ export class HotDocs {
     if (dataJson !== null && dataJson.length > this.maxDataBytes) return undefined;
     const entry: HotEntry = {
       collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, m: snapshot.m,
-      tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsFrom: snapshot.v,
+      tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsBytes: 0, opsFrom: snapshot.v,
       bytes: dataJson?.length ?? 0,
     };
     const previous = this.entries.get(keyOf(collection, id));
@@ -155,18 +156,21 @@ export class HotDocs {
     entry.pending++;
     entry.ops.push(JSON.parse(opJson) as OpRecord);
     entry.opSizes.push(opJson.length);
+    entry.opsBytes += opJson.length;
     this.resize(entry, opJson.length);
     // The oldest ops go first; pending ones stay (the file does not have them yet).
-    let opsBytes = entry.opSizes.reduce((sum, size) => sum + size, 0);
     let drop = 0;
+    let dropped = 0;
     while (entry.ops.length - drop > entry.pending &&
-      (entry.ops.length - drop > this.maxOps || opsBytes > this.maxOpsBytes)) {
-      opsBytes -= entry.opSizes[drop]!;
+      (entry.ops.length - drop > this.maxOps || entry.opsBytes - dropped > this.maxOpsBytes)) {
+      dropped += entry.opSizes[drop]!;
       drop++;
     }
     if (drop > 0) {
       entry.ops.splice(0, drop);
-      this.resize(entry, -entry.opSizes.splice(0, drop).reduce((sum, size) => sum + size, 0));
+      entry.opSizes.splice(0, drop);
+      entry.opsBytes -= dropped;
+      this.resize(entry, -dropped);
       entry.opsFrom = entry.v - entry.ops.length;
     }
     // Most recently written last: eviction takes the oldest.
@@ -228,8 +232,7 @@ export class HotDocs {
 
   /** Drops the least recently written entries with nothing pending until both bounds hold. */
   private evict(): void {
-    if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) return;
-    for (const entry of [...this.entries.values()]) {
+    for (const entry of this.entries.values()) {
       if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) return;
       if (entry.pending === 0) this.forgetEntry(entry);
     }

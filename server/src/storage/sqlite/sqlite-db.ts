@@ -20,8 +20,9 @@ import type {
 } from '../sharedb-records.js';
 import { openDatabase, type Durability } from './open-database.js';
 import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
-import { HOT_BASE, HotDocs, type HotEntry, type HotSnapshot, type Tentative } from './hot-docs.js';
-import { ConcordError } from '@concord/shared';
+import { HOT_BASE, HotDocs, type HotSnapshot } from './hot-docs.js';
+import { GroupCommit } from './group-commit.js';
+import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
 
 export type SqliteDbOptions = (
   | {
@@ -43,18 +44,6 @@ export type SqliteDbOptions = (
 
 type Answer<T> = (error?: Error, value?: T) => void;
 
-/** A commit waiting for the group commit. */
-interface PendingCommit {
-  readonly row: CommitRow;
-  readonly callback: CommitCallback;
-  /** The not yet written commit whose state this one was built on, if any: when it fails, this one fails. */
-  readonly after: Tentative | undefined;
-  /** The cache entry this commit advanced, and the token standing for this commit. */
-  readonly advanced: { readonly entry: HotEntry; readonly tentative: Tentative } | undefined;
-}
-
-/** What a commit answers: written, lost its version check, or failed. */
-type Outcome = true | false | Error;
 
 /**
  * ShareDB's DB adapter on SQLite (better-sqlite3).
@@ -77,8 +66,7 @@ export class SqliteDb extends ShareDB.DB {
   private readonly statements: SqliteStatements;
   private readonly engine: MingoQueryEngine;
   private closed = false;
-  private readonly pendingCommits: PendingCommit[] = [];
-  private readonly commitBatch: Database.Transaction<(batch: readonly PendingCommit[]) => Outcome[]>;
+  private readonly groupCommit: GroupCommit;
   /** Recently written documents (see HotDocs); cleared whenever another process has written to the file. */
   private readonly hot = new HotDocs();
   private seenDataVersion: number | undefined;
@@ -102,7 +90,7 @@ export class SqliteDb extends ShareDB.DB {
       this.ownsDatabase = false;
     }
     this.statements = new SqliteStatements(this.database);
-    this.commitBatch = this.database.transaction((batch: readonly PendingCommit[]) => this.commitInOrder(batch));
+    this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed);
     this.engine = new MingoQueryEngine({
       readSnapshot: (collection, id, includeMetadata) => this.readSnapshot(collection, id, includeMetadata),
       listIds: (collection) => this.statements.listIds.all(collection),
@@ -151,8 +139,7 @@ export class SqliteDb extends ShareDB.DB {
     };
     const tentative = base && this.hot.advance(base, op.v, snapshot as SnapshotRecord, row.data, row.op);
     const advanced = base && tentative ? { entry: base.entry, tentative } : undefined;
-    this.pendingCommits.push({ row, callback, after: base?.tentative, advanced });
-    if (this.pendingCommits.length === 1) setImmediate(() => this.flushCommits());
+    this.groupCommit.add({ row, callback, after: base?.tentative, advanced });
     if (advanced) this.onCommitIssued?.(collection, id);
   }
 
@@ -253,7 +240,7 @@ export class SqliteDb extends ShareDB.DB {
     callback: VersionCallback,
   ): void {
     // A resent op may still be waiting for the group commit: write what waits first.
-    if (this.pendingCommits.length > 0) this.flushCommits();
+    this.groupCommit.flush();
     this.answer<number | undefined>(callback, () =>
       this.statements.committedOpVersion.get(collection, id, op.src ?? null, op.seq ?? null, snapshot.v),
     );
@@ -339,59 +326,6 @@ export class SqliteDb extends ShareDB.DB {
     return ops;
   }
 
-  /**
-   * Group commit: the commits that arrived in one turn of the event loop go to SQLite in one transaction (one WAL
-   * append, and with `DURABILITY=power` one fsync, for all of them). Each still gets its own version check and its
-   * own answer; every callback runs only after the transaction is durable. When the batch fails as a whole, each
-   * commit is retried alone, so one failing commit does not fail the others. A commit built on the tentative state
-   * of one that failed (or lost its version check) fails with ERR_STORAGE_UNAVAILABLE instead of being written.
-   */
-  private flushCommits(): void {
-    const batch = this.pendingCommits.splice(0);
-    let outcomes: Outcome[] | undefined;
-    if (batch.length > 1 && !this.closed) {
-      try {
-        outcomes = this.commitBatch.immediate(batch);
-      } catch {
-        // Nothing of the batch was written (a full disk, say): commit one by one, so each gets its own answer.
-      }
-    }
-    outcomes ??= this.commitInOrder(batch, true);
-    batch.forEach(({ advanced, callback }, i) => {
-      const outcome = outcomes[i];
-      if (advanced) this.hot.settle(advanced.entry, advanced.tentative, outcome === true);
-      if (outcome instanceof Error) process.nextTick(callback, outcome);
-      else process.nextTick(callback, undefined, outcome);
-    });
-  }
-
-  /**
-   * Commits in arrival order, skipping those built on the tentative state of a commit that failed, earlier in this
-   * batch or before. `alone`: each in its own transaction, errors answered per commit; otherwise inside the
-   * caller's transaction, where an error aborts the whole batch (and nothing here is marked failed).
-   */
-  private commitInOrder(batch: readonly PendingCommit[], alone = false): Outcome[] {
-    const failed = new Set<Tentative>();
-    return batch.map(({ row, after, advanced }) => {
-      if (after && (after.failed || failed.has(after))) {
-        if (advanced) failed.add(advanced.tentative);
-        return predecessorFailed();
-      }
-      let outcome: Outcome;
-      if (!alone) outcome = this.statements.commitRow(row);
-      else {
-        try {
-          if (this.closed) throw closedError();
-          outcome = this.statements.commit.immediate(row);
-        } catch (error) {
-          outcome = toError(error);
-        }
-      }
-      if (outcome !== true && advanced) failed.add(advanced.tentative);
-      return outcome;
-    });
-  }
-
   /** Runs `compute` now and answers on a later tick: the value, or whatever it threw. */
   private answer<T>(callback: Answer<T>, compute: () => T): void {
     let value: T;
@@ -418,16 +352,4 @@ function toSnapshot(row: SnapshotRow, includeMetadata: boolean): SnapshotRecord 
     data: row.data === null ? undefined : (JSON.parse(row.data) as unknown),
     m: includeMetadata && row.m != null ? (JSON.parse(row.m) as SnapshotRecord['m']) : null,
   };
-}
-
-function predecessorFailed(): Error {
-  return new ConcordError('ERR_STORAGE_UNAVAILABLE', 'an earlier op on this document was not saved, so this one was not either');
-}
-
-function closedError(): Error {
-  return Object.assign(new Error('The SQLite store is closed'), { code: 'ERR_STORAGE_CLOSED' });
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
