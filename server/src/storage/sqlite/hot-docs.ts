@@ -90,10 +90,6 @@ export class HotDocs {
     this.maxBytes = options.maxBytes ?? 64 << 20;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** JSON bytes held by the entries in the map. */
   get bytes(): number {
     return this.totalBytes;
