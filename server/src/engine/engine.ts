@@ -22,6 +22,7 @@ import { ConnectionIds } from './connection-ids.js';
 import { GapRecovery } from './gap-recovery.js';
 import { DocQueue } from './doc-queue.js';
 import { FanOutOrder } from './ordered-fan-out.js';
+import { DuplicateOpFilter } from './duplicate-ops.js';
 import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, limitTransformDistance, noteCommitted, submitFinished } from './staleness.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
@@ -89,6 +90,7 @@ export class Engine {
   private readonly ids: ConnectionIds;
   private readonly docQueue = new DocQueue();
   private readonly fanOutOrder = new FanOutOrder();
+  private readonly duplicateOps = new DuplicateOpFilter();
   private readonly limits: EngineLimits;
   private readonly submitObservers: Array<(outcome: SubmitOutcome) => void> = [];
   private inFlight = 0;
@@ -264,10 +266,12 @@ export class Engine {
       agent.custom.session = session;
       // The id a fresh connection gets in its handshake reply, and the src of its ops.
       (agent as { clientId: string }).clientId = this.ids.issue(session.principal.sub);
+      this.duplicateOps.install(agent);
     });
     useSync(backend, 'receive', ({ agent, data }) => {
       this.bindIdentity(agent, data);
       checkRequestSize(agent, data, this.limits);
+      this.duplicateOps.received(agent, data);
     });
     useSync(backend, 'query', (request) => {
       request.query = checkQuery(request.query, { maxLimit: this.limits.maxQueryLimit });
