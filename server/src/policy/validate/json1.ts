@@ -100,11 +100,11 @@ function visitComponent(
   scan: Scan, c: Record<string, unknown>, path: PathKey[], original: Maybe<unknown>,
   limits: ValidationLimits, where: string,
 ): void {
-  const at = formatPath(path);
+  const at = (): string => formatPath(path); // only for a refusal: formatting costs more than the checks
   if (c['r'] !== undefined || c['p'] !== undefined) {
     scan.structural = true;
     const verb = c['r'] !== undefined ? 'removes' : 'moves';
-    if (original === MISSING) invalid(`${where}: ${verb} ${at}, which does not exist`);
+    if (original === MISSING) invalid(`${where}: ${verb} ${at()}, which does not exist`);
     if (c['p'] !== undefined) scan.picks.set(c['p'], { path, value: original });
   }
   if (c['i'] !== undefined) {
@@ -121,11 +121,11 @@ function visitComponent(
     if (path.length === 1) checkTopLevelKey(path[0] as PathKey, where);
   }
   if (c['e'] !== undefined || c['et'] !== undefined) {
-    invalid(`${where}: edit type ${shown(String(c['et']))} at ${at} is not supported (use es or ena)`);
+    invalid(`${where}: edit type ${shown(String(c['et']))} at ${at()} is not supported (use es or ena)`);
   }
   if (c['es'] !== undefined) scan.edits.push({ path, kind: 'es', edit: c['es'] });
   if (c['ena'] !== undefined) {
-    if (typeof c['ena'] !== 'number') invalid(`${where}: ena at ${at} must be a number`);
+    if (typeof c['ena'] !== 'number') invalid(`${where}: ena at ${at()} must be a number`);
     scan.edits.push({ path, kind: 'ena', edit: c['ena'] });
   }
   // Text inserts grow the document; a number add cannot grow it past the 24 bytes the size bound counts per number.
@@ -156,15 +156,15 @@ function checkPlaced(doc: unknown, path: PathKey[], where: string): void {
 
 function checkEdit(doc: unknown, { path, kind, edit }: Edit, where: string): void {
   const target = valueAt(doc, path);
-  const found = target === MISSING ? 'missing value' : kindOf(target);
-  const at = formatPath(path);
+  const found = (): string => (target === MISSING ? 'missing value' : kindOf(target));
+  const at = (): string => formatPath(path);
   if (kind === 'es') {
-    if (typeof target !== 'string') invalid(`${where}: es on a ${found} at ${at}`);
-    checkTextEdit(target, edit, `${where}: es at ${at}`);
+    if (typeof target !== 'string') invalid(`${where}: es on a ${found()} at ${at()}`);
+    checkTextEdit(target, edit, `${where}: es at ${at()}`);
     return;
   }
-  if (typeof target !== 'number') invalid(`${where}: ena on a ${found} at ${at}`);
-  if (!Number.isFinite(target + (edit as number))) invalid(`${where}: ena overflows at ${at}`);
+  if (typeof target !== 'number') invalid(`${where}: ena on a ${found()} at ${at()}`);
+  if (!Number.isFinite(target + (edit as number))) invalid(`${where}: ena overflows at ${at()}`);
 }
 
 /** The op without its edits (same picks and drops), normalized by json1's own cursor. */
