@@ -10,6 +10,8 @@
  * client as a request (subscribe, fetch, unsubscribe, in bulk too; a reconnect is a new connection), so such a
  * request forgets the document and every op is sent again until the next one goes out.
  */
+import { DocMap } from './doc-map.js';
+
 type Message = Record<string, unknown>;
 type Send = (message: Message) => void;
 
@@ -18,8 +20,8 @@ const SINGLE_RESETS = new Set(['s', 'f', 'u']);
 const BULK_RESETS = new Set(['bs', 'bf', 'bu']);
 
 export class DuplicateOpFilter {
-  /** agent → `collection\nid` → the lowest version the client may still need. */
-  private readonly next = new WeakMap<object, Map<string, number>>();
+  /** agent → document → the lowest version the client may still need. */
+  private readonly next = new WeakMap<object, DocMap<number>>();
 
   /** Wraps the agent's `send`, through which every op, ack and reply leaves. */
   install(agent: object): void {
@@ -35,25 +37,26 @@ export class DuplicateOpFilter {
   received(agent: object, data: Message): void {
     const byDoc = this.next.get(agent);
     if (!byDoc) return;
-    const action = data['a'];
-    if (typeof action !== 'string' || typeof data['c'] !== 'string') return;
+    const { a: action, c: collection } = data;
+    if (typeof action !== 'string' || typeof collection !== 'string') return;
     if (SINGLE_RESETS.has(action)) {
-      byDoc.delete(`${data['c']}\n${String(data['d'])}`);
+      byDoc.delete(collection, String(data['d']));
     } else if (BULK_RESETS.has(action)) {
       const ids = Array.isArray(data['b']) ? data['b'] : data['b'] && typeof data['b'] === 'object' ? Object.keys(data['b']) : [];
-      for (const id of ids) byDoc.delete(`${data['c']}\n${String(id)}`);
+      for (const id of ids) byDoc.delete(collection, String(id));
     }
   }
 
   private admit(agent: object, message: Message): boolean {
-    const { v } = message;
-    if (typeof v !== 'number' || message['error'] !== undefined) return true;
-    const key = `${String(message['c'])}\n${String(message['d'])}`;
+    const { v, c: collection, d: id } = message;
+    if (typeof v !== 'number' || typeof collection !== 'string' || typeof id !== 'string' || message['error'] !== undefined) {
+      return true;
+    }
     let byDoc = this.next.get(agent);
-    const next = byDoc?.get(key);
+    const next = byDoc?.get(collection, id);
     if (next !== undefined && v < next) return false;
-    if (!byDoc) this.next.set(agent, (byDoc = new Map()));
-    byDoc.set(key, v + 1);
+    if (!byDoc) this.next.set(agent, (byDoc = new DocMap()));
+    byDoc.set(collection, id, v + 1);
     return true;
   }
 }

@@ -11,6 +11,7 @@
  * an op newer than the client's own op that is committed but not yet acknowledged waits for that ack.
  */
 import type ShareDB from 'sharedb';
+import { DocMap } from './doc-map.js';
 
 type Done = (err?: unknown) => void;
 type SanitizeOp = (agent: object, index: string, id: string, op: { v?: unknown }, callback: Done) => void;
@@ -30,14 +31,13 @@ interface DocState {
 }
 
 export class FanOutOrder {
-  private readonly states = new WeakMap<object, Map<string, DocState>>();
+  private readonly states = new WeakMap<object, DocMap<DocState>>();
 
   install(backend: ShareDB): void {
     const target = backend as unknown as { sanitizeOp: SanitizeOp };
     const sanitizeOp = target.sanitizeOp.bind(backend);
     target.sanitizeOp = (agent, index, id, op, callback) => {
-      const key = `${index}\n${id}`;
-      const state = this.states.get(agent)?.get(key);
+      const state = this.states.get(agent)?.get(index, id);
       const held = state?.unacked !== undefined && typeof op.v === 'number' && op.v > state.unacked;
       if (!state || (state.queue.length === 0 && !held)) {
         // Nothing to wait for: an answer that comes at once goes straight through, without bookkeeping.
@@ -46,55 +46,54 @@ export class FanOutOrder {
         const slot: Slot = { settled: false, held: false, err: undefined, callback };
         sanitizeOp(agent, index, id, op, (err) => {
           if (sync) early = { err };
-          else this.settle(agent, key, slot, err);
+          else this.settle(agent, index, id, slot, err);
         });
         sync = false;
         if (early) return callback(early.err);
-        this.stateOf(agent, key).queue.push(slot);
+        this.stateOf(agent, index, id).queue.push(slot);
         return;
       }
       const slot: Slot = { settled: false, held, err: undefined, callback };
       state.queue.push(slot);
-      sanitizeOp(agent, index, id, op, (err) => this.settle(agent, key, slot, err));
+      sanitizeOp(agent, index, id, op, (err) => this.settle(agent, index, id, slot, err));
     };
   }
 
   /** The client's op on the document is about to be committed at version `v`. */
   committing(agent: object, collection: string, id: string, v: number): void {
-    this.stateOf(agent, `${collection}\n${id}`).unacked = v;
+    this.stateOf(agent, collection, id).unacked = v;
   }
 
   /** The client's op on the document has been answered (ack or error): what waited for it is sent. */
   answered(agent: object, collection: string, id: string): void {
-    const key = `${collection}\n${id}`;
-    const state = this.states.get(agent)?.get(key);
+    const state = this.states.get(agent)?.get(collection, id);
     if (!state) return;
     state.unacked = undefined;
     for (const slot of state.queue) slot.held = false;
-    this.drain(agent, key, state);
+    this.drain(agent, collection, id, state);
   }
 
-  private settle(agent: object, key: string, slot: Slot, err: unknown): void {
+  private settle(agent: object, collection: string, id: string, slot: Slot, err: unknown): void {
     slot.settled = true;
     slot.err = err;
-    const state = this.states.get(agent)?.get(key);
-    if (state) this.drain(agent, key, state);
+    const state = this.states.get(agent)?.get(collection, id);
+    if (state) this.drain(agent, collection, id, state);
   }
 
-  private drain(agent: object, key: string, state: DocState): void {
+  private drain(agent: object, collection: string, id: string, state: DocState): void {
     const { queue } = state;
     while (queue.length > 0 && queue[0]!.settled && !queue[0]!.held) {
       const next = queue.shift()!;
       next.callback(next.err);
     }
-    if (queue.length === 0 && state.unacked === undefined) this.states.get(agent)?.delete(key);
+    if (queue.length === 0 && state.unacked === undefined) this.states.get(agent)?.delete(collection, id);
   }
 
-  private stateOf(agent: object, key: string): DocState {
+  private stateOf(agent: object, collection: string, id: string): DocState {
     let byDoc = this.states.get(agent);
-    if (!byDoc) this.states.set(agent, (byDoc = new Map()));
-    let state = byDoc.get(key);
-    if (!state) byDoc.set(key, (state = { queue: [], unacked: undefined }));
+    if (!byDoc) this.states.set(agent, (byDoc = new DocMap()));
+    let state = byDoc.get(collection, id);
+    if (!state) byDoc.set(collection, id, (state = { queue: [], unacked: undefined }));
     return state;
   }
 }

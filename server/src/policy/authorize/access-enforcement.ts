@@ -14,6 +14,7 @@ import { ConcordError } from '@concord/shared';
 import type { Authorizer } from '../../engine/policies.js';
 import { ANONYMOUS, type Principal } from '../../engine/principal.js';
 import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/middleware.js';
+import { DocMap } from '../../engine/doc-map.js';
 import type { AccessStore } from '../../storage/access/access-store.js';
 import { isQueryScoped } from './rule-authorizer.js';
 
@@ -40,23 +41,23 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   // A positive decision is remembered per connection for READ_MEMO_MS, so fan-out asks the authorizer a few times a
   // second per subscriber instead of once per op. A change of owner or grants made here invalidates every remembered
   // decision at once; one made by another process is seen within READ_MEMO_MS plus the access cache's TTL.
-  const memo = new WeakMap<EngineAgent, Map<string, { until: number; generation: number }>>();
+  const memo = new WeakMap<EngineAgent, DocMap<{ until: number; generation: number }>>();
   const generation = (): number => (access as { generation?: number } | undefined)?.generation ?? 0;
   const slow = async ({ agent, collection, id, op }: OpContext): Promise<void> => {
     const principal = principalOf(agent);
     // The create op reaches the creator's other subscriptions before afterWrite records the owner.
     if (op.create && op.m?.user === principal.sub) return;
     if (await authorizer.authorize({ principal, action: 'read', collection, id })) {
-      const decisions = memo.get(agent) ?? memo.set(agent, new Map()).get(agent)!;
+      const decisions = memo.get(agent) ?? memo.set(agent, new DocMap()).get(agent)!;
       if (decisions.size > 10_000) decisions.clear();
-      decisions.set(`${collection}\n${id}`, { until: Date.now() + READ_MEMO_MS, generation: generation() });
+      decisions.set(collection, id, { until: Date.now() + READ_MEMO_MS, generation: generation() });
       return;
     }
     endSubscription(agent, collection, id);
     throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
   };
   (backend.use as (action: string, fn: (context: OpContext, next: (err?: unknown) => void) => void) => void).call(backend, 'op', (context, next) => {
-    const remembered = memo.get(context.agent)?.get(`${context.collection}\n${context.id}`);
+    const remembered = memo.get(context.agent)?.get(context.collection, context.id);
     if (remembered && remembered.until > Date.now() && remembered.generation === generation()) return next();
     slow(context).then(() => next(), (err: unknown) => next(err));
   });

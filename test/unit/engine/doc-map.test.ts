@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { DocMap } from '../../../server/dist/engine/doc-map.js';
+
+describe('DocMap', () => {
+  it('keys by collection and id without mixing up pairs that would join to the same string', () => {
+    const map = new DocMap<number>();
+    map.set('a\nb', 'c', 1).set('a', 'b\nc', 2).set('a', 'x', 3);
+    expect([map.get('a\nb', 'c'), map.get('a', 'b\nc'), map.get('a', 'x'), map.get('a', 'y')]).toEqual([1, 2, 3, undefined]);
+    expect(map.size).toBe(3);
+  });
+
+  it('counts each document once and forgets emptied collections', () => {
+    const map = new DocMap<string>();
+    map.set('notes', 'n1', 'first').set('notes', 'n1', 'second');
+    expect(map.size).toBe(1);
+    expect(map.get('notes', 'n1')).toBe('second');
+    expect(map.delete('notes', 'n2')).toBe(false);
+    expect(map.delete('notes', 'n1')).toBe(true);
+    expect(map.delete('notes', 'n1')).toBe(false);
+    expect(map.size).toBe(0);
+    map.set('notes', 'n1', 'again');
+    map.clear();
+    expect([map.size, map.get('notes', 'n1')]).toEqual([0, undefined]);
+  });
+});
