@@ -10,7 +10,7 @@
  * client as a request (subscribe, fetch, unsubscribe, in bulk too; a reconnect is a new connection), so such a
  * request forgets the document and every op is sent again until the next one goes out.
  */
-import { DocMap } from './doc-map.js';
+import { DocMap } from '../storage/doc-map.js';
 
 type Message = Record<string, unknown>;
 type Send = (message: Message) => void;

@@ -11,7 +11,7 @@
  * an op newer than the client's own op that is committed but not yet acknowledged waits for that ack.
  */
 import type ShareDB from 'sharedb';
-import { DocMap } from './doc-map.js';
+import { DocMap } from '../storage/doc-map.js';
 
 type Done = (err?: unknown) => void;
 type SanitizeOp = (agent: object, index: string, id: string, op: { v?: unknown }, callback: Done) => void;

@@ -14,7 +14,7 @@ import { ConcordError } from '@concord/shared';
 import type { Authorizer } from '../../engine/policies.js';
 import { ANONYMOUS, type Principal } from '../../engine/principal.js';
 import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/middleware.js';
-import { DocMap } from '../../engine/doc-map.js';
+import { DocMap } from '../../storage/doc-map.js';
 import type { AccessStore } from '../../storage/access/access-store.js';
 import { isQueryScoped } from './rule-authorizer.js';
 

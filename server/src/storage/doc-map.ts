@@ -31,6 +31,11 @@ export class DocMap<T> {
     return true;
   }
 
+  /** The values, collection by collection, each in insertion order. */
+  *values(): IterableIterator<T> {
+    for (const ids of this.collections.values()) yield* ids.values();
+  }
+
   clear(): void {
     this.collections.clear();
     this.count = 0;

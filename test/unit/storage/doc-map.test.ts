@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocMap } from '../../../server/dist/engine/doc-map.js';
+import { DocMap } from '../../../server/dist/storage/doc-map.js';
 
 describe('DocMap', () => {
   it('keys by collection and id without mixing up pairs that would join to the same string', () => {
@@ -18,7 +18,8 @@ describe('DocMap', () => {
     expect(map.delete('notes', 'n1')).toBe(true);
     expect(map.delete('notes', 'n1')).toBe(false);
     expect(map.size).toBe(0);
-    map.set('notes', 'n1', 'again');
+    map.set('notes', 'n1', 'again').set('tasks', 't1', 'task').set('notes', 'n2', 'later');
+    expect([...map.values()]).toEqual(['again', 'later', 'task']);
     map.clear();
     expect([map.size, map.get('notes', 'n1')]).toEqual([0, undefined]);
   });
