@@ -48,6 +48,32 @@ describe('SqliteDb group commit', () => {
     expect(await getSnapshot(db, 'docs', 'race')).toMatchObject({ data: { by: 'a' } });
   });
 
+  it('writes a document\'s snapshot row once per batch, from its last commit that passed the version check', async () => {
+    const db = open();
+    const internals = db as unknown as { statements: { writeSnapshot(row: { id: string; nextV: number }): void } };
+    const writeSnapshot = internals.statements.writeSnapshot;
+    const written: string[] = [];
+    internals.statements.writeSnapshot = (row) => (written.push(`${row.id}@${row.nextV}`), writeSnapshot(row));
+    const type = 'http://sharejs.org/types/JSONv0';
+    const edit = (v: number, n: number, seq: number) => commit(db, 'docs', 'hot',
+      { v, src: 'x', seq, op: [{ p: ['n'], na: 1 }] }, { v: v + 1, type, data: { n }, m: { ctime: 1, mtime: v } });
+    const results = await Promise.all([
+      commit(db, 'docs', 'hot', ...createOp({ n: 0 }, 'x')),
+      edit(1, 1, 2),
+      edit(2, 2, 3),
+      edit(2, 99, 4), // a second op at version 2 loses its check, and does not become the snapshot
+      commit(db, 'docs', 'other', ...createOp({ other: true }, 'y')),
+    ]);
+    expect(results).toEqual([true, true, true, false, true]);
+    expect(written).toEqual(['hot@3', 'other@1']);
+    // What the file holds, read by a handle without this one's cache.
+    const fresh = new SqliteDb({ filename: join(dir.path, 'group.sqlite') });
+    opened.push(fresh);
+    expect(await getSnapshot(fresh, 'docs', 'hot')).toMatchObject({ v: 3, data: { n: 2 } });
+    expect((await getOps(fresh, 'docs', 'hot')).map((op) => op.seq)).toEqual([1, 2, 3]);
+    expect(await getSnapshot(fresh, 'docs', 'other')).toMatchObject({ v: 1, data: { other: true } });
+  });
+
   it('retries one by one when the batch fails, so one failing commit does not fail the others', async () => {
     const db = open();
     await commit(db, 'docs', 'small', ...createOp({ n: 1 }, 'x'));

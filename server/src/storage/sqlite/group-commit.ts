@@ -3,6 +3,7 @@ import type { CommitCallback } from '../sharedb-records.js';
 import type { CommitRow, SqliteStatements } from './sqlite-statements.js';
 import type { HotDocs, HotEntry, Tentative } from './hot-docs.js';
 import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
+import { DocMap } from '../doc-map.js';
 
 /** A commit waiting for the group commit. */
 export interface PendingCommit {
@@ -70,14 +71,19 @@ export class GroupCommit {
    */
   private commitInOrder(batch: readonly PendingCommit[], alone = false): Outcome[] {
     const failed = new Set<Tentative>();
-    return batch.map(({ row, after, advanced }) => {
+    // In one transaction, a document's snapshot row is written once, by its last commit that passed its version
+    // check: a hot document's state (kilobytes for a long text) is not rewritten for every op of the batch.
+    const last = new DocMap<CommitRow>();
+    const outcomes = batch.map(({ row, after, advanced }): Outcome => {
       if (after && (after.failed || failed.has(after))) {
         if (advanced) failed.add(advanced.tentative);
         return predecessorFailed();
       }
       let outcome: Outcome;
-      if (!alone) outcome = this.statements.commitRow(row);
-      else {
+      if (!alone) {
+        outcome = this.statements.appendOp(row, last.get(row.collection, row.id)?.nextV);
+        if (outcome) last.set(row.collection, row.id, row);
+      } else {
         try {
           if (this.isClosed()) throw closedError();
           outcome = this.statements.commit.immediate(row);
@@ -88,5 +94,7 @@ export class GroupCommit {
       if (outcome !== true && advanced) failed.add(advanced.tentative);
       return outcome;
     });
+    for (const row of last.values()) this.statements.writeSnapshot(row);
+    return outcomes;
   }
 }

@@ -40,11 +40,15 @@ export class SqliteStatements {
   readonly deleteOps: Database.Statement<[string, string, number, number]>;
   readonly dataVersion: Database.Statement<[], number>;
   /**
-   * Compare-and-set, to be run inside a transaction: returns false, writing nothing, when the stored version is
-   * not `v`.
+   * Compare-and-set of the op alone, to be run inside a transaction: appends the op when the document is at `row.v`
+   * and returns false, writing nothing, when it is not. `current` is the document's version as this transaction
+   * already left it (when an earlier op of the transaction advanced it); otherwise the stored one is read. The
+   * snapshot row is left to `writeSnapshot`, so that a transaction holding several ops of a document writes it once.
    */
-  readonly commitRow: (row: CommitRow) => boolean;
-  /** `commitRow` in its own `BEGIN IMMEDIATE` transaction (call `.immediate(row)`). */
+  readonly appendOp: (row: CommitRow, current: number | undefined) => boolean;
+  /** Writes the document's snapshot row as the commit `row` leaves it. */
+  readonly writeSnapshot: (row: CommitRow) => void;
+  /** One commit, op and snapshot, in its own `BEGIN IMMEDIATE` transaction (call `.immediate(row)`). */
   readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
 
   constructor(db: Database.Database) {
@@ -83,12 +87,16 @@ export class SqliteStatements {
     // Changes when another connection (another process) commits to the file; cheap (read from shared memory).
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     const version = this.version;
-    this.commitRow = (row: CommitRow): boolean => {
-      if ((version.get(row.collection, row.id) ?? 0) !== row.v) return false;
+    this.appendOp = (row, current) => {
+      if ((current ?? version.get(row.collection, row.id) ?? 0) !== row.v) return false;
       insertOp.run(row);
-      upsertSnapshot.run(row);
       return true;
     };
-    this.commit = db.transaction(this.commitRow);
+    this.writeSnapshot = (row) => void upsertSnapshot.run(row);
+    this.commit = db.transaction((row: CommitRow) => {
+      if (!this.appendOp(row, undefined)) return false;
+      this.writeSnapshot(row);
+      return true;
+    });
   }
 }
