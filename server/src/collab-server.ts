@@ -80,6 +80,8 @@ export interface TransportLimits {
   heartbeatMs: number;
   authDeadlineMs: number;
   connectionsPerIp: number;
+  /** Requests to `/api` per second per client address, averaged over 10 s (429 beyond); 0 = unlimited. */
+  restPerSec: number;
 }
 
 export interface CollabServer {
@@ -139,6 +141,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     heartbeatMs: DEFAULT_LIMITS.heartbeatMs,
     authDeadlineMs: DEFAULT_LIMITS.authDeadlineMs,
     connectionsPerIp: DEFAULT_LIMITS.connectionsPerIp,
+    restPerSec: DEFAULT_LIMITS.restPerSec,
     ...options.limits,
   };
   const transports: WebSocketTransport[] = [];
@@ -148,7 +151,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   }, { count: 0, users: 0, bufferedBytes: 0 });
   const metrics = options.metrics ? new Metrics(engine, { connections: connectionStats }, options.metrics.collections) : undefined;
   const router = collabRouter(engine, {
-    origins, trustProxy, maxBodyBytes: limits.maxMessageBytes, acl: authorization.acl,
+    origins, trustProxy, maxBodyBytes: limits.maxMessageBytes, restPerSec: limits.restPerSec, acl: authorization.acl,
   }, logger);
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   const liveStatus = options.admin ? new LiveStatus(engine, connectionStats) : undefined;

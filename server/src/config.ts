@@ -59,6 +59,8 @@ export interface Config {
   presencePerSec: number;
   /** `LIMIT_CONNECTIONS_PER_IP`, default 256; 0 = off. */
   connectionsPerIp: number;
+  /** `LIMIT_REST_PER_SEC`, default 100 (averaged over 10 s); 0 = off. */
+  restPerSec: number;
   /** `METRICS_TOKEN`. */
   metricsToken?: string;
   /** `CONFIG_FILE`, parsed (collections, rules, schemas, retention). */
@@ -133,6 +135,7 @@ export function loadConfig(env: Env): Config {
     opsPerSec: read.integer('LIMIT_OPS_PER_SEC', DEFAULT_LIMITS.opsPerSec, 0, 1_000_000),
     presencePerSec: read.integer('LIMIT_PRESENCE_PER_SEC', DEFAULT_LIMITS.presencePerSec, 0, 1_000_000),
     connectionsPerIp: read.integer('LIMIT_CONNECTIONS_PER_IP', DEFAULT_LIMITS.connectionsPerIp, 0, 1_000_000),
+    restPerSec: read.integer('LIMIT_REST_PER_SEC', DEFAULT_LIMITS.restPerSec, 0, 1_000_000),
     metricsToken: read.string('METRICS_TOKEN'),
     file: readConfigFile(read.string('CONFIG_FILE'), problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -50,7 +50,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     origins: originRule(config),
     trustProxy: config.trustProxy,
     limits: {
-      maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp,
+      maxMessageBytes: config.maxMessageBytes, connectionsPerIp: config.connectionsPerIp, restPerSec: config.restPerSec,
       opsPerSec: config.opsPerSec, presencePerSec: config.presencePerSec,
     },
     logger,

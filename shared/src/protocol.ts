@@ -84,6 +84,8 @@ export const DEFAULT_LIMITS = {
   presencePerSec: 50,
   /** Open connections per client address (`LIMIT_CONNECTIONS_PER_IP`). */
   connectionsPerIp: 256,
+  /** REST requests per second per client address, averaged over 10 s (`LIMIT_REST_PER_SEC`). */
+  restPerSec: 100,
   /** Outbound bytes buffered for one slow client before it is disconnected with 1013. */
   maxBufferedBytes: 8 * 1_048_576,
   /** Interval of WebSocket pings; a peer that misses one full interval is terminated, so a lost network ends a

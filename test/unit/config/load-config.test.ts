@@ -41,6 +41,7 @@ describe('loadConfig defaults', () => {
       opsPerSec: 200,
       presencePerSec: 50,
       connectionsPerIp: 256,
+      restPerSec: 100,
       logLevel: 'info',
       publicOrigin: 'http://127.0.0.1:8080',
     });
@@ -82,14 +83,14 @@ describe('loadConfig reads each variable', () => {
       AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://issuer', AUTH_JWT_AUDIENCE: 'concord',
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000', PUBLIC_ORIGIN: 'https://collab.example',
       TRUST_PROXY: 'true', MAX_MESSAGE_BYTES: '2048', LIMIT_OPS_PER_SEC: '0', LIMIT_PRESENCE_PER_SEC: '10',
-      LIMIT_CONNECTIONS_PER_IP: '0', METRICS_TOKEN: 'metrics-token', LOG_LEVEL: 'debug',
+      LIMIT_CONNECTIONS_PER_IP: '0', LIMIT_REST_PER_SEC: '7', METRICS_TOKEN: 'metrics-token', LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
       port: 0, host: '0.0.0.0', production: false, dataDir: '/var/lib/concord', storage: 'memory',
       redisUrl: 'redis://localhost:6379', durability: 'power', milestoneInterval: 25,
       auth: { jwtSecret: SECRET, issuer: 'https://issuer', audience: 'concord' },
       allowedOrigins: ['https://a.example', 'http://localhost:3000'], publicOrigin: 'https://collab.example',
-      trustProxy: true, maxMessageBytes: 2048, opsPerSec: 0, presencePerSec: 10, connectionsPerIp: 0,
+      trustProxy: true, maxMessageBytes: 2048, opsPerSec: 0, presencePerSec: 10, connectionsPerIp: 0, restPerSec: 7,
       metricsToken: 'metrics-token', logLevel: 'debug',
     });
     expect(config.warnings.join('\n')).not.toMatch(/authentication is off/);
@@ -144,6 +145,7 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['LIMIT_OPS_PER_SEC', { LIMIT_OPS_PER_SEC: '-5' }],
     ['LIMIT_PRESENCE_PER_SEC', { LIMIT_PRESENCE_PER_SEC: 'lots' }],
     ['LIMIT_CONNECTIONS_PER_IP', { LIMIT_CONNECTIONS_PER_IP: '1.5' }],
+    ['LIMIT_REST_PER_SEC', { LIMIT_REST_PER_SEC: '-1' }],
     ['CONFIG_FILE', { CONFIG_FILE: join(dir, 'missing.json') }],
     ['CONFIG_FILE', { CONFIG_FILE: notJson }],
     ['CONFIG_FILE', { CONFIG_FILE: notObject }],

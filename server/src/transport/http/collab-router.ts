@@ -10,11 +10,14 @@ import type { AclService } from '../../policy/authorize/acl-service.js';
 import { healthRouter } from './health-router.js';
 import { restErrorHandler, sendError } from './rest-errors.js';
 import { restSession } from './rest-session.js';
+import { restRateLimit } from './rest-rate-limit.js';
 
 export interface CollabRouterOptions {
   origins: OriginRule;
   trustProxy: boolean;
   maxBodyBytes: number;
+  /** Requests to `/api` per second per client address (averaged over 10 s); 0 = unlimited. */
+  restPerSec: number;
   /** Serves the `acl` routes when given. */
   acl?: AclService;
 }
@@ -24,6 +27,8 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   const router = Router();
   router.use(healthRouter(engine));
   const api = Router();
+  const limit = restRateLimit(options.restPerSec, options.trustProxy);
+  if (limit) api.use(limit);
   api.use(restSession(engine, options.origins, options.trustProxy));
   api.use(express.json({ limit: options.maxBodyBytes || DEFAULT_LIMITS.maxRestBodyBytes, strict: false }));
   if (options.acl) api.use(aclRouter(options.acl));

@@ -1,0 +1,47 @@
+/**
+ * REST requests per client address: a burst within the limit passes, the next request is answered
+ * `429 ERR_RATE_LIMITED` with `Retry-After`, another address is not affected, and health checks are never limited.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+
+describe('REST rate limit per address', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(server!.httpUrl + path, { headers });
+
+  it('answers 429 ERR_RATE_LIMITED with Retry-After once an address has used its window', async () => {
+    // 2 per second over the 10 s window: 20 requests.
+    server = await startTestServer({ limits: { restPerSec: 2 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await get('/api/docs/notes/missing')).status);
+    expect(statuses).toEqual(Array(20).fill(404));
+
+    const limited = await get('/api/docs/notes/missing');
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: { code: 'ERR_RATE_LIMITED' } });
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+    expect(limited.headers.get('ratelimit-policy')).toBe('20;w=10');
+
+    expect((await get('/healthz')).status).toBe(200); // not under /api
+  });
+
+  it('counts each address on its own (X-Forwarded-For only behind a trusted proxy)', async () => {
+    server = await startTestServer({ limits: { restPerSec: 1 }, trustProxy: true });
+    for (let i = 0; i < 10; i++) expect((await get('/api/docs/notes/x', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(404);
+    expect((await get('/api/docs/notes/x', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(429);
+    expect((await get('/api/docs/notes/x', { 'x-forwarded-for': '203.0.113.8' })).status).toBe(404);
+  });
+
+  it('is off with 0', async () => {
+    server = await startTestServer({ limits: { restPerSec: 0 } });
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => get('/api/docs/notes/x').then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([404]));
+  });
+});
