@@ -115,6 +115,33 @@ describe('SqliteDb hot documents', () => {
     await new Promise<void>((resolve, reject) => db.deleteOps('docs', 'pruned', 0, 2, (e) => (e ? reject(e) : resolve())));
     await expect(opsToSnapshot(db, 'pruned', 1, snapshot)).rejects.toThrow(/Missing ops/);
   });
+
+  it('serializes a shared type\'s document once per group commit, and counts its exact size once written', async () => {
+    const db = open();
+    const JSON1 = 'http://sharejs.org/types/JSONv1';
+    let serialized = 0;
+    /** A document value that counts how often it is turned into JSON. */
+    const counted = (n: number) => ({ n, text: 'x'.repeat(200), toJSON() { serialized++; return { n, text: this.text }; } });
+    await commit(db, 'docs', 'j', { v: 0, src: 'c', seq: 1, create: { type: JSON1, data: { n: 0 } } },
+      { v: 1, type: JSON1, data: { n: 0 }, m: { ctime: 1, mtime: 1 } });
+    const commits: Array<Promise<boolean>> = [];
+    for (let k = 1; k <= 3; k++) {
+      const snapshot = await readForSubmit(db, 'j');
+      expect(snapshot.v).toBe(k);
+      const op: OpRecord = { v: k, src: 'c', seq: k + 1, op: ['n', { ena: 1 }] };
+      commits.push(commit(db, 'docs', 'j', op, { ...snapshot, v: k + 1, data: counted(k) } as Parameters<typeof commit>[4]));
+    }
+    expect(await Promise.all(commits)).toEqual([true, true, true]);
+    expect(serialized).toBe(1); // the last one, for the snapshot row; the two before were never written as rows
+
+    const hot = (db as unknown as { hot: HotDocs }).hot;
+    const written = JSON.stringify({ n: 3, text: 'x'.repeat(200) });
+    expect(hot.get('docs', 'j')?.dataBytes).toBe(written.length); // the estimate replaced by the real size
+    const fresh = new SqliteDb({ filename: join(dir.path, 'hot.sqlite') });
+    opened.push(fresh);
+    expect(await getSnapshot(fresh, 'docs', 'j')).toMatchObject({ v: 4, data: JSON.parse(written) });
+    expect((await getOps(fresh, 'docs', 'j')).map((op) => op.v)).toEqual([0, 1, 2, 3]);
+  });
 });
 
 describe('HotDocs bounds', () => {

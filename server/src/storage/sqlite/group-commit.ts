@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CommitCallback } from '../sharedb-records.js';
-import type { CommitRow, SqliteStatements } from './sqlite-statements.js';
+import { snapshotJson, type CommitRow, type SqliteStatements } from './sqlite-statements.js';
 import type { HotDocs, HotEntry, Tentative } from './hot-docs.js';
 import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
 import { DocMap } from '../doc-map.js';
@@ -73,16 +73,17 @@ export class GroupCommit {
     const failed = new Set<Tentative>();
     // In one transaction, a document's snapshot row is written once, by its last commit that passed its version
     // check: a hot document's state (kilobytes for a long text) is not rewritten for every op of the batch.
-    const last = new DocMap<CommitRow>();
-    const outcomes = batch.map(({ row, after, advanced }): Outcome => {
+    const last = new DocMap<PendingCommit>();
+    const outcomes = batch.map((commit): Outcome => {
+      const { row, after, advanced } = commit;
       if (after && (after.failed || failed.has(after))) {
         if (advanced) failed.add(advanced.tentative);
         return predecessorFailed();
       }
       let outcome: Outcome;
       if (!alone) {
-        outcome = this.statements.appendOp(row, last.get(row.collection, row.id)?.nextV);
-        if (outcome) last.set(row.collection, row.id, row);
+        outcome = this.statements.appendOp(row, last.get(row.collection, row.id)?.row.nextV);
+        if (outcome) last.set(row.collection, row.id, commit);
       } else {
         try {
           if (this.isClosed()) throw closedError();
@@ -92,9 +93,13 @@ export class GroupCommit {
         }
       }
       if (outcome !== true && advanced) failed.add(advanced.tentative);
+      else if (alone && advanced) this.hot.measured(advanced.entry, advanced.tentative, snapshotJson(row));
       return outcome;
     });
-    for (const row of last.values()) this.statements.writeSnapshot(row);
+    for (const { row, advanced } of last.values()) {
+      this.statements.writeSnapshot(row);
+      if (advanced) this.hot.measured(advanced.entry, advanced.tentative, snapshotJson(row));
+    }
     return outcomes;
   }
 }

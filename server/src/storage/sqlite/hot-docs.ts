@@ -30,8 +30,13 @@ export interface HotEntry {
   type: string | null;
   /** Latest data. Shared with readers only for types whose apply never mutates (see SHARED_TYPES). */
   data: unknown;
-  /** `data` as JSON (null when undefined): what readers of the other types get a fresh copy from. */
-  dataJson: string | null;
+  /**
+   * `data` as JSON (null when undefined): what readers of the other types get a fresh copy from. Undefined for the
+   * shared types after a commit, whose data is serialized only when the file's snapshot row is written.
+   */
+  dataJson: string | null | undefined;
+  /** JSON length of `data`: exact when read or written, estimated between a commit and its write (see `measured`). */
+  dataBytes: number;
   m: SnapshotMeta | null;
   /** The commit that produced the latest state while it is not written yet; undefined once it is. */
   tentative: Tentative | undefined;
@@ -103,8 +108,8 @@ export class HotDocs {
   load(collection: string, id: string, snapshot: SnapshotRecord, dataJson: string | null): HotEntry | undefined {
     if (dataJson !== null && dataJson.length > this.maxDataBytes) return undefined;
     const entry: HotEntry = {
-      collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, m: snapshot.m,
-      tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsBytes: 0, opsFrom: snapshot.v,
+      collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, dataBytes: dataJson?.length ?? 0,
+      m: snapshot.m, tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsBytes: 0, opsFrom: snapshot.v,
       bytes: dataJson?.length ?? 0,
     };
     const previous = this.entries.get(keyOf(collection, id));
@@ -117,7 +122,7 @@ export class HotDocs {
 
   /** The snapshot a submit works on: a fresh object (ShareDB mutates it), tagged with its entry. */
   snapshotOf(entry: HotEntry): HotSnapshot {
-    const shared = entry.dataJson === null || SHARED_TYPES.has(shortTypeName(entry.type) ?? '');
+    const shared = entry.dataJson === null || sharesData(entry.type);
     return {
       id: entry.id,
       v: entry.v,
@@ -131,13 +136,17 @@ export class HotDocs {
   /**
    * Records a commit handed to the group commit: the entry moves to the committed state, tentatively, and the
    * returned token stands for that commit. Returns undefined, dropping the entry, when the commit was not built on
-   * the entry's latest state (then the file's version check decides alone).
+   * the entry's latest state (then the file's version check decides alone). `dataJson` undefined: the data of a
+   * shared type, not serialized yet; its size is estimated until `measured` is told it.
    */
-  advance(base: HotBase, fromV: number, snapshot: SnapshotRecord, dataJson: string | null, opJson: string): Tentative | undefined {
+  advance(
+    base: HotBase, fromV: number, snapshot: SnapshotRecord, dataJson: string | null | undefined, opJson: string,
+  ): Tentative | undefined {
     const { entry } = base;
     const key = keyOf(entry.collection, entry.id);
+    const dataBytes = dataJson === undefined ? entry.dataBytes + opJson.length : dataJson?.length ?? 0;
     if (this.entries.get(key) !== entry || entry.tentative !== base.tentative || entry.v !== fromV ||
-      (dataJson !== null && dataJson.length > this.maxDataBytes)) {
+      dataBytes > this.maxDataBytes) {
       this.forgetEntry(entry);
       return undefined;
     }
@@ -146,8 +155,9 @@ export class HotDocs {
     entry.v = snapshot.v;
     entry.type = snapshot.type;
     entry.data = snapshot.data;
-    this.resize(entry, (dataJson?.length ?? 0) - (entry.dataJson?.length ?? 0));
+    this.resize(entry, dataBytes - entry.dataBytes);
     entry.dataJson = dataJson;
+    entry.dataBytes = dataBytes;
     entry.m = snapshot.m;
     entry.pending++;
     entry.ops.push(JSON.parse(opJson) as OpRecord);
@@ -174,6 +184,13 @@ export class HotDocs {
     this.entries.set(key, entry);
     this.evict();
     return tentative;
+  }
+
+  /** The data of the commit `tentative` was serialized (its snapshot row written): its size replaces the estimate. */
+  measured(entry: HotEntry, tentative: Tentative, dataJson: string | null): void {
+    if (entry.tentative !== tentative) return; // a later commit's state is the entry's now
+    this.resize(entry, (dataJson?.length ?? 0) - entry.dataBytes);
+    entry.dataBytes = dataJson?.length ?? 0;
   }
 
   /**
@@ -241,6 +258,11 @@ export class HotDocs {
  * applies in place, so each of its submits gets its own copy.
  */
 const SHARED_TYPES = new Set(['json1', 'text-unicode', 'rich-text']);
+
+/** Whether a committed snapshot's data of this type is never modified afterwards (so it may be shared and serialized late). */
+export function sharesData(type: string | null): boolean {
+  return SHARED_TYPES.has(shortTypeName(type) ?? '');
+}
 
 function keyOf(collection: string, id: string): string {
   return `${collection}\n${id}`;

@@ -20,7 +20,7 @@ import type {
 } from '../sharedb-records.js';
 import { openDatabase, type Durability } from './open-database.js';
 import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
-import { HOT_BASE, HotDocs, type HotSnapshot } from './hot-docs.js';
+import { HOT_BASE, HotDocs, sharesData, type HotSnapshot } from './hot-docs.js';
 import { GroupCommit } from './group-commit.js';
 import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
 
@@ -134,7 +134,10 @@ export class SqliteDb extends ShareDB.DB {
       op: JSON.stringify(op),
       type: snapshot.type ?? null,
       nextV: snapshot.v,
-      data: snapshot.data === undefined ? null : JSON.stringify(snapshot.data),
+      // A shared type's data is never modified after the commit: serialized only if its snapshot row is written
+      // (once per document per group commit). Other types' data is copied now, before a later op changes it.
+      data: sharesData(snapshot.type ?? null) ? undefined : snapshot.data === undefined ? null : JSON.stringify(snapshot.data),
+      value: snapshot.data,
       m: snapshot.m == null ? null : JSON.stringify(snapshot.m),
     };
     const tentative = base && this.hot.advance(base, op.v, snapshot as SnapshotRecord, row.data, row.op);

@@ -21,8 +21,17 @@ export interface CommitRow {
   type: string | null;
   /** Version after the op. */
   nextV: number;
-  data: string | null;
+  /** `value` as JSON (null for undefined); undefined until `snapshotJson` serializes it. */
+  data: string | null | undefined;
+  /** The snapshot's data; not modified after the commit once `data` is left undefined (see `sharesData`). */
+  readonly value: unknown;
   m: string | null;
+}
+
+/** The row's snapshot data as JSON, serialized on first use: only the commit whose snapshot row is written needs it. */
+export function snapshotJson(row: CommitRow): string | null {
+  if (row.data === undefined) row.data = row.value === undefined ? null : JSON.stringify(row.value);
+  return row.data;
 }
 
 /**
@@ -46,7 +55,7 @@ export class SqliteStatements {
    * snapshot row is left to `writeSnapshot`, so that a transaction holding several ops of a document writes it once.
    */
   readonly appendOp: (row: CommitRow, current: number | undefined) => boolean;
-  /** Writes the document's snapshot row as the commit `row` leaves it. */
+  /** Writes the document's snapshot row as the commit `row` leaves it (serializing its data now if it is not yet). */
   readonly writeSnapshot: (row: CommitRow) => void;
   /** One commit, op and snapshot, in its own `BEGIN IMMEDIATE` transaction (call `.immediate(row)`). */
   readonly commit: Database.Transaction<(row: CommitRow) => boolean>;
@@ -92,7 +101,10 @@ export class SqliteStatements {
       insertOp.run(row);
       return true;
     };
-    this.writeSnapshot = (row) => void upsertSnapshot.run(row);
+    this.writeSnapshot = (row) => {
+      snapshotJson(row);
+      upsertSnapshot.run(row);
+    };
     this.commit = db.transaction((row: CommitRow) => {
       if (!this.appendOp(row, undefined)) return false;
       this.writeSnapshot(row);
