@@ -322,19 +322,21 @@ export class Engine {
     }
   }
 
-  private async authorizeSubmit(request: SubmitContext): Promise<void> {
+  /** Synchronous when the authorizer decides at once (roles, allow-all); a promise when it has to look up access. */
+  private authorizeSubmit(request: SubmitContext): Promise<void> | void {
     checkStaleness(request);
     const session = sessionOf(request.agent);
     const principal = session?.principal ?? ANONYMOUS;
     // The delete that a purge commits (DocService.purge; only server code can pass submit options) needs 'purge'.
     const purging = request.op.del === true && (request as { options?: { concordPurge?: unknown } }).options?.concordPurge === true;
     const action: Action = request.op.create ? 'create' : purging ? 'purge' : request.op.del ? 'delete' : 'write';
-    const allowed = await this.policies.authorizer.authorize({
-      principal, action, collection: request.collection, id: request.id,
-    });
-    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
-    // Author of record in the op log (`m.user`), read back by the history routes.
-    request.op.m = { ...request.op.m, user: principal.sub };
+    const settle = (allowed: boolean): void => {
+      if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
+      // Author of record in the op log (`m.user`), read back by the history routes.
+      request.op.m = { ...request.op.m, user: principal.sub };
+    };
+    const decision = this.policies.authorizer.authorize({ principal, action, collection: request.collection, id: request.id });
+    return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
   }
 
   private validate(request: SubmitContext): void {

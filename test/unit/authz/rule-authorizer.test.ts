@@ -60,7 +60,7 @@ describe('RuleAuthorizer', () => {
   const access = new MemoryAccessStore();
   const authz = new RuleAuthorizer(rules, access);
   const who = (sub: string, ...roles: string[]): Principal => ({ sub, roles });
-  const can = (p: Principal, action: Action, collection: string, id?: string): Promise<boolean> =>
+  const can = async (p: Principal, action: Action, collection: string, id?: string): Promise<boolean> =>
     authz.authorize({ principal: p, action, collection, ...(id ? { id } : {}) });
 
   it('decides by role, owner, grant and admin, denying the rest', async () => {
@@ -80,6 +80,15 @@ describe('RuleAuthorizer', () => {
     expect(await can(who('x'), 'read', 'open', 'o1')).toBe(true); // "*": every principal
     expect(await can(who('x', 'user'), 'write', 'open', 'o1')).toBe(false); // [] overrides nothing-to-fall-back
     expect(await can(who('x'), 'create', 'other')).toBe(false);
+  });
+
+  it('answers at once what roles decide, and with a promise what needs the access store', async () => {
+    expect(authz.authorize({ principal: who('x', 'user'), action: 'read', collection: 'notes', id: 'n1' })).toBe(true);
+    expect(authz.authorize({ principal: who('x', 'admin'), action: 'purge', collection: 'notes', id: 'n1' })).toBe(true);
+    expect(authz.authorize({ principal: who('x'), action: 'create', collection: 'open', id: 'o1' })).toBe(false);
+    const byOwner = authz.authorize({ principal: who('alice'), action: 'write', collection: 'notes', id: 'n2' });
+    expect(byOwner).toBeInstanceOf(Promise);
+    expect(await byOwner).toBe(false);
   });
 
   it('lists the ids a principal may read, or undefined when it may read them all', async () => {

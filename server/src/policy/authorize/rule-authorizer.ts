@@ -37,11 +37,17 @@ export class RuleAuthorizer implements QueryScopedAuthorizer {
     this.access = access;
   }
 
-  async authorize({ principal, action, collection, id }: AccessRequest): Promise<boolean> {
+  /** Decided at once by roles; owners and grants need the access store (a promise). */
+  authorize(request: AccessRequest): boolean | Promise<boolean> {
+    const { principal, action, collection, id } = request;
     if (principal.roles.includes('admin')) return true;
     if (isRoleAction(action) && hasRole(principal, rolesFor(this.rules, collection, action))) return true;
     if (id === undefined || this.access === undefined || action === 'create' || action === 'admin') return false;
-    const { owner, grants } = await this.access.get(collection, id);
+    return this.byAccess(principal, action, collection, id, this.access);
+  }
+
+  private async byAccess(principal: Principal, action: Action, collection: string, id: string, access: AccessStore): Promise<boolean> {
+    const { owner, grants } = await access.get(collection, id);
     if (owner !== null && owner === principal.sub && ownerActions(this.rules, collection).some((a) => a === action)) return true;
     return grants.some((grant) => grantsTo(grant, principal) && GRANTED[grant.access].includes(action));
   }
