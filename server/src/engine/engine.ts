@@ -23,13 +23,14 @@ import { GapRecovery } from './gap-recovery.js';
 import { DocQueue } from './doc-queue.js';
 import { FanOutOrder } from './ordered-fan-out.js';
 import { DuplicateOpFilter } from './duplicate-ops.js';
-import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, limitTransformDistance, noteCommitted, submitFinished } from './staleness.js';
+import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, noteCommitted, submitFinished } from './staleness.js';
+import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
-import { isMissingOps, missingOpsError, prunedError } from './history.js';
+import { isMissingOps, prunedError } from './history.js';
 import { Retention, type RetentionOptions } from './retention.js';
 
 export interface EngineOptions {
@@ -110,7 +111,7 @@ export class Engine {
     };
     this.ids = new ConnectionIds(options.connectionIdKey ?? 'concord-connection-id');
     this.backend = new ShareDB({
-      db: this.storage.db,
+      db: engineDb(this.storage, DEFAULT_MAX_VERSIONS_BEHIND),
       pubsub: this.pubsub.pubsub,
       milestoneDb: this.storage.milestoneDb,
       presence: true,
@@ -127,10 +128,8 @@ export class Engine {
     (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
     this.fanOutOrder.install(this.backend);
     this.gaps = new GapRecovery(this.backend);
-    limitTransformDistance(this.storage.db, DEFAULT_MAX_VERSIONS_BEHIND);
     this.liveness = new PresenceLiveness(this.backend);
     if (this.pubsub.kind !== 'memory') this.liveness.start();
-    this.reportPrunedReads();
     this.trackInFlightSubmits();
     this.pipelineCommits();
     this.installMiddleware();
@@ -217,29 +216,6 @@ export class Engine {
       const v = (op as SubmittedOp).v;
       void prunedError(this.storage, index, id, v, `the op was made at version ${v}, older than the op log of ` +
         `${index}/${id} still holds; fetch the document and reapply the change`).then((mapped) => cb(mapped, ...rest));
-    });
-  }
-
-  /**
-   * Reads of ops that retention or purge removed (history reads, catch-up of a subscribe or fetch at an old version,
-   * transforms) fail with ERR_HISTORY_PRUNED and, for REST, `details` naming the versions that remain, instead of an
-   * adapter's uncoded "Missing ops".
-   */
-  private reportPrunedReads(): void {
-    type GetOps = (c: string, id: string, from: number | null, to: number | null, o: unknown, cb: (err: unknown, ops?: unknown) => void) => void;
-    type GetOpsBulk = (c: string, from: Record<string, number | null>, to: unknown, o: unknown, cb: (err: unknown, ops?: unknown) => void) => void;
-    const db = this.storage.db as unknown as { getOps: GetOps; getOpsBulk: GetOpsBulk; concordPrunedReads?: true };
-    if (db.concordPrunedReads) return; // one storage shared by several engines: wrapped once
-    db.concordPrunedReads = true;
-    const getOps = db.getOps.bind(db);
-    const getOpsBulk = db.getOpsBulk.bind(db);
-    db.getOps = (c, id, from, to, o, cb) => getOps(c, id, from, to, o, (err, ops) => {
-      if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);
-      void missingOpsError(this.storage, c, id, from ?? 0, to).then((mapped) => cb(mapped));
-    });
-    db.getOpsBulk = (c, from, to, o, cb) => getOpsBulk(c, from, to, o, (err, ops) => {
-      if (!isMissingOps(err) || err instanceof ConcordError) return cb(err, ops);
-      cb(new ConcordError('ERR_HISTORY_PRUNED', `the op log of ${c} no longer holds the ops asked for`));
     });
   }
 

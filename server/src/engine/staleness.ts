@@ -41,27 +41,6 @@ export function checkStaleness(request: SubmitContext): void {
   }
 }
 
-type GetOpsToSnapshot = (c: string, id: string, from: number, snapshot: { v: number }, o: unknown, cb: (err: unknown, ops?: unknown) => void) => void;
-
-/**
- * ShareDB reads the ops a submit must be transformed over with `getOpsToSnapshot` (and nothing else does): an op
- * more than `maxBehind` versions behind is answered before any of them is read or transformed.
- */
-export function limitTransformDistance(db: object, maxBehind: number): void {
-  const target = db as { getOpsToSnapshot: GetOpsToSnapshot; concordTransformLimit?: true };
-  if (target.concordTransformLimit) return;
-  target.concordTransformLimit = true;
-  const getOpsToSnapshot = target.getOpsToSnapshot.bind(db);
-  target.getOpsToSnapshot = (c, id, from, snapshot, o, cb) => {
-    const behind = snapshot.v - from;
-    if (behind > maxBehind) {
-      return void process.nextTick(cb, new ConcordError('ERR_HISTORY_PRUNED',
-        `the op is ${behind} versions behind (at most ${maxBehind}); rebase it on the current document`));
-    }
-    getOpsToSnapshot(c, id, from, snapshot, o, cb);
-  };
-}
-
 /** Releases the in-flight marker of a finished submit (committed or not). */
 export function submitFinished(op: object): void {
   const entry = held.get(op);
