@@ -1,12 +1,14 @@
 /**
- * The storage's ShareDB DB as the engine hands it to ShareDB: a decorator that adds the engine's two rules on reads
- * of ops and leaves the storage's own object untouched (several engines may share one storage, and the storage's
- * other users read it as it is):
+ * The storage's ShareDB DB as the engine hands it to ShareDB: a decorator that adds the engine's rules on reads of
+ * ops, and its commit-time stamp, and leaves the storage's own object untouched (several engines may share one
+ * storage, and the storage's other users read it as it is):
  * - ops that retention or purge removed fail with ERR_HISTORY_PRUNED, with `details` naming the versions that
  *   remain, instead of an adapter's uncoded "Missing ops" (history reads, the catch-up of a subscribe or fetch at an
  *   old version, transforms);
  * - an op more than `maxBehind` versions behind is refused before any op is read or transformed (`getOpsToSnapshot`
- *   is what ShareDB reads a submit's concurrent ops with, and nothing else calls it): see staleness.ts.
+ *   is what ShareDB reads a submit's concurrent ops with, and nothing else calls it): see staleness.ts;
+ * - a committed op is stamped with its commit time `ct` once the storage has it (so the stamp is not stored), for
+ *   the commit-to-delivery metric: ShareDB publishes that same object next.
  */
 import type ShareDB from 'sharedb';
 import { ConcordError } from '@concord/shared';
@@ -18,10 +20,13 @@ type GetOps = (c: string, id: string, from: number | null, to: number | null, o:
 type GetOpsBulk = (c: string, from: Record<string, number | null>, to: unknown, o: unknown, cb: Done) => void;
 type GetOpsToSnapshot = (c: string, id: string, from: number, snapshot: { v: number }, o: unknown, cb: Done) => void;
 
+type Commit = (c: string, id: string, op: { ct?: number }, snapshot: unknown, o: unknown, cb: (err: unknown, ok?: boolean) => void) => void;
+
 interface Overrides {
   getOps: GetOps;
   getOpsBulk: GetOpsBulk;
   getOpsToSnapshot: GetOpsToSnapshot;
+  commit: Commit;
 }
 
 export function engineDb(storage: Storage, maxBehind: number): ShareDB.DB {
@@ -45,6 +50,10 @@ export function engineDb(storage: Storage, maxBehind: number): ShareDB.DB {
       }
       db.getOpsToSnapshot(c, id, from, snapshot, o, mapped(c, id, from, snapshot.v, cb));
     },
+    commit: (c, id, op, snapshot, o, cb) => db.commit(c, id, op, snapshot, o, (err, ok) => {
+      if (!err && ok) op.ct = Date.now();
+      cb(err, ok);
+    }),
   };
   // Everything else is the storage's own, called on the storage's object (methods bound once per function value, so
   // a method replaced on the storage later is seen).

@@ -39,7 +39,10 @@ export interface SubmittedOp {
   create?: { type: string; data?: unknown };
   del?: boolean;
   m?: OpMeta;
-  /** Commit time (ms), stamped on the published op for the delivery-latency metric; never sent to clients. */
+  /**
+   * Commit time (ms), stamped once the storage has the op (see engine-db.ts) for the delivery-latency metric; never
+   * stored or sent to clients.
+   */
   ct?: number;
 }
 

@@ -52,16 +52,13 @@ export class Metrics {
       submitted.inc({ collection: label(outcome.collection), kind: outcome.kind });
       if (outcome.error) rejected.inc({ collection: label(outcome.collection), reason: outcome.error });
     });
-    useSync(engine.backend, 'commit', (request) => {
-      // Commit time rides on the published op (ShareDB forwards only protocol fields to clients).
-      (request.op as { ct?: number }).ct = Date.now();
-    });
     useSync(engine.backend, 'afterWrite', (request) => {
       committed.inc({ collection: label(request.collection), type: shortTypeName(request.snapshot?.type) ?? 'deleted' });
       commitLatency.observe((Date.now() - request.start) / 1000);
       transforms.observe(request.ops.length);
     });
     useSync(engine.backend, 'op', ({ op }) => {
+      // Commit time, stamped by the engine on the op it publishes (ShareDB forwards only protocol fields to clients).
       const ct = op.ct;
       if (typeof ct === 'number') deliveryLatency.observe(Math.max(0, Date.now() - ct) / 1000);
     });

@@ -73,6 +73,11 @@ describe('hot document on SQLite', () => {
     expect(docs.map((doc) => doc.version)).toEqual(docs.map(() => total + 1));
     expect(fetches).toEqual(docs.map(() => 0)); // no version arrived out of order
     expect(duplicates).toEqual(docs.map(() => 0)); // and none twice
+    // The commit-time stamp the delivery metric reads rides on the published op only, never into the op log.
+    const logged = storage.db as unknown as { database: { prepare(sql: string): { pluck(): { all(): string[] } } } };
+    const ops = logged.database.prepare('SELECT op FROM ops').pluck().all();
+    expect(ops).toHaveLength(total + 1);
+    expect(ops.filter((op) => 'ct' in (JSON.parse(op) as object))).toEqual([]);
     // Pipelining happened: some transactions held several commits of the one document.
     expect(batches).toBeGreaterThan(0);
     expect(batched / batches).toBeGreaterThan(1);

@@ -62,4 +62,25 @@ describe('engineDb', () => {
     db.commit((label) => (seen = label));
     expect([seen, db.label]).toEqual(['fake, replaced', 'fake']);
   });
+
+  it('stamps a committed op with its commit time after the storage has written it', async () => {
+    const { db: raw, storage } = fakeDb();
+    const stored: string[] = [];
+    const outcomes = [true, false];
+    Object.assign(raw, {
+      commit(_c: string, _id: string, op: object, _s: unknown, _o: unknown, cb: (err: unknown, ok?: boolean) => void) {
+        stored.push(JSON.stringify(op));
+        cb(null, outcomes.shift());
+      },
+    });
+    const db = engineDb(storage, 100) as unknown as { commit(c: string, id: string, op: object, s: unknown, o: unknown, cb: (err: unknown, ok?: boolean) => void): void };
+    const before = Date.now();
+    const committed: { v: number; ct?: number } = { v: 1 };
+    const lost: { v: number; ct?: number } = { v: 1 };
+    await new Promise((resolve) => db.commit('c', 'd', committed, {}, {}, resolve));
+    await new Promise((resolve) => db.commit('c', 'd', lost, {}, {}, resolve));
+    expect(stored).toEqual(['{"v":1}', '{"v":1}']); // not stored
+    expect(committed.ct).toBeGreaterThanOrEqual(before);
+    expect(lost.ct).toBeUndefined(); // lost its version check: not committed
+  });
 });
