@@ -127,17 +127,18 @@ function cb2p(fn, timeoutMs = 30_000, what = 'request') {
   });
 }
 
+/** A new document's content; `initialBytes` fills a rich-text one with that many characters. */
 const INITIAL = {
   json1: () => ({ n: 0, title: 'bench' }),
-  'rich-text': () => [{ insert: 'Concord bench document\n' }],
+  'rich-text': (initialBytes = 0) => [{ insert: `${initialBytes > 0 ? 'x'.repeat(initialBytes) : 'Concord bench document'}\n` }],
 };
 
 /** Fetches a doc and creates it when it does not exist yet. */
-async function ensureDoc(doc, type) {
+async function ensureDoc(doc, type, initialBytes = 0) {
   await cb2p((cb) => doc.fetch(cb), 30_000, `fetch ${doc.id}`);
   if (doc.type) return;
   try {
-    await cb2p((cb) => doc.create(INITIAL[type](), type, cb), 30_000, `create ${doc.id}`);
+    await cb2p((cb) => doc.create(INITIAL[type](initialBytes), type, cb), 30_000, `create ${doc.id}`);
   } catch (err) {
     // Another client created it first: fine.
     if (!/already|ERR_DOC_ALREADY_CREATED/i.test(`${err.code} ${err.message}`)) throw err;
@@ -238,14 +239,14 @@ class Tracker {
 
 /** Sets up `clients` clients over `docs` docs (client i edits doc i % docs), all subscribed. */
 async function setupEditors(job) {
-  const { urls, clients: count, docs: docCount, type, collection, prefix } = job;
+  const { urls, clients: count, docs: docCount, type, collection, prefix, initialBytes = 0 } = job;
   const clients = await connectMany(urls, count, { parallel: 50 });
   try {
     // Create the documents from the first client of each.
     const creators = [];
     for (let d = 0; d < docCount; d++) creators.push(clients[d % count].conn.get(collection, `${prefix}-${d}`));
     for (let i = 0; i < creators.length; i += 50) {
-      await Promise.all(creators.slice(i, i + 50).map((doc) => ensureDoc(doc, type)));
+      await Promise.all(creators.slice(i, i + 50).map((doc) => ensureDoc(doc, type, initialBytes)));
     }
     const docs = clients.map((c, i) => c.conn.get(collection, `${prefix}-${i % docCount}`));
     for (let i = 0; i < docs.length; i += 50) {

@@ -48,10 +48,10 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
   const idle10k = q(10_000, 500);
   const stormN = q(2000, 200);
 
-  const closed = (id, title, type, clients, docs, stock, extraRows = []) => ({
+  const closed = (id, title, type, clients, docs, stock, extraRows = [], initialBytes = 0) => ({
     id, title, kind: 'closed', targets: ALL, limits: 'off', compare: true,
     reps: r(type === 'rich-text' ? 1 : 3),
-    job: { kind: 'closed', type, clients, docs, warmupMs, durationMs: dur(type === 'rich-text' ? 10 : 5, 1) },
+    job: { kind: 'closed', type, clients, docs, warmupMs, durationMs: dur(type === 'rich-text' ? 10 : 5, 1), initialBytes },
     timeoutMs: 120_000 + dur(10, 1),
     describe: `${clients} client(s) on ${docs} doc(s), each waits for its ack`,
     summarize: (x) => `${f0(x.opsPerSec)} ops/s, ${f0(x.deliveriesPerSec)} deliveries/s, ack ${ms(x.ackMs)}, remote ${ms(x.remoteMs)}`
@@ -87,6 +87,9 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
     closed('json1-1x50', 'json1, 1 doc × 50 clients', 'json1', 50, 1, { opsPerSec: 1600 }, [deliveries(79_000), remoteP99(60)]),
     closed('json1-100docs', 'json1, 100 docs × 1 client each', 'json1', 100, 100, { opsPerSec: 43_900 }),
     closed('richtext-1x10', 'rich-text 1-char inserts, 1 doc × 10 clients', 'rich-text', 10, 1, { opsPerSec: 3900 }, [deliveries(), remoteP99()]),
+    // Not in the issue's table: what a long document costs per keystroke (stock copies it on every read and write).
+    closed('richtext-100kb', 'rich-text 1-char inserts into a 100 KB document, 1 doc × 10 clients', 'rich-text', 10, 1, {},
+      [remoteP99()], q(100_000, 20_000)),
     {
       id: 'idle-1000', title: `${idle1000.toLocaleString('en-US')} idle clients, each subscribed to its own doc`, kind: 'idle',
       targets: ALL, limits: 'off', compare: true, reps: 1,
