@@ -7,13 +7,13 @@
  * marker is acknowledged and stored exactly once, nothing is stored twice or invented, and the op log has no
  * (src, seq) twice. The killed instance's presence (a cursor of its user) disappears at the others within 5 s.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Presence } from 'sharedb/lib/client/index.js';
-import { call, create, subscribe, type StockClient } from '../helpers/stock-client.js';
+import { call, create, subscribe } from '../helpers/stock-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { seedFrom } from '../integration/convergence/random.js';
-import { RedisServer, skipWithoutRedis } from './helpers/redis.js';
-import { connectAs, crashLines, getOps, rebind, startCluster, type Cluster, type Instance } from './helpers/cluster.js';
+import { skipWithoutRedis } from './helpers/redis.js';
+import { clusterLifecycle, connectAs, crashLines, getOps, rebind, type Instance } from './helpers/cluster.js';
 import {
   COLLECTION, countMarkers, describeLag, openLoadClient, outstanding, runLoad, totalAcked, waitConverged,
   type LoadClient, type MarkerDocSpec,
@@ -26,17 +26,8 @@ const ACKS_BEFORE_KILL = 150;
 const ACKS_AFTER_REBIND = 15; // per moved client, before the load stops
 const PRESENCE_CLEARED_MS = 5_000;
 
-let redis: RedisServer | undefined;
-let cluster: Cluster | undefined;
-const clients: StockClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await cluster?.stop();
-  await redis?.stop();
-  cluster = undefined;
-  redis = undefined;
-});
+const lifecycle = clusterLifecycle();
+const { clients } = lifecycle;
 
 type Remote = { user?: { sub?: string } } | null;
 const usersIn = (presence: Presence): string[] =>
@@ -47,8 +38,7 @@ describe.skipIf(skipWithoutRedis())('kill -9 of one instance under load', () => 
     const seed = seedFrom(process.env);
     console.log(`[kill-instance] seed=${seed} (replay with SEED=${seed})`);
     const started = Date.now();
-    redis = await RedisServer.start();
-    cluster = await startCluster(INSTANCES, redis.url);
+    const { cluster } = await lifecycle.start(INSTANCES);
     const { instances } = cluster;
     const at = (i: number): Instance => instances[i] as Instance;
     const specs: MarkerDocSpec[] = [{ id: `list-${seed}`, kind: 'json0' }, { id: `text-${seed}`, kind: 'text-unicode' }];

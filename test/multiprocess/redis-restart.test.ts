@@ -15,12 +15,11 @@
  * while the publishers stay connected. Ops committed meanwhile are published to nobody, and a second quiet document
  * that receives ops only then must still reach every client on every instance.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { StockClient } from '../helpers/stock-client.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait-for.js';
 import { seedFrom } from '../integration/convergence/random.js';
-import { RedisAdmin, RedisServer, skipWithoutRedis } from './helpers/redis.js';
-import { crashLines, readyz, startCluster, type Cluster, type Instance } from './helpers/cluster.js';
+import { RedisAdmin, skipWithoutRedis } from './helpers/redis.js';
+import { clusterLifecycle, crashLines, readyz, type Instance } from './helpers/cluster.js';
 import {
   countMarkers, describeLag, openLoadClient, runLoad, submitMarker, totalAcked, waitConverged,
   type LoadClient, type MarkerDocSpec,
@@ -32,17 +31,8 @@ const ACKS_BEFORE_OUTAGE = 60;
 /** Acks each instance's clients must get while Redis is down. */
 const ACKS_DURING_OUTAGE = 10;
 
-let redis: RedisServer | undefined;
-let cluster: Cluster | undefined;
-const clients: StockClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await cluster?.stop();
-  await redis?.stop();
-  cluster = undefined;
-  redis = undefined;
-});
+const lifecycle = clusterLifecycle();
+const { clients } = lifecycle;
 
 /** Submits one marker op per client in `from` to `spec`, and waits for all the acks. */
 async function submitAcked(from: LoadClient[], spec: MarkerDocSpec, what: string): Promise<void> {
@@ -57,8 +47,7 @@ describe.skipIf(skipWithoutRedis())('a Redis restart under load', () => {
     const seed = seedFrom(process.env);
     console.log(`[redis-restart] seed=${seed} (replay with SEED=${seed})`);
     const started = Date.now();
-    const theRedis = (redis = await RedisServer.start());
-    cluster = await startCluster(INSTANCES, theRedis.url, { LOG_LEVEL: 'info' });
+    const { redis: theRedis, cluster } = await lifecycle.start(INSTANCES, { LOG_LEVEL: 'info' });
     const { instances } = cluster;
     const at = (i: number): Instance => instances[i] as Instance;
     const busy: MarkerDocSpec[] = [{ id: `list-${seed}`, kind: 'json0' }, { id: `text-${seed}`, kind: 'text-unicode' }];

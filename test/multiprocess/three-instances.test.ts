@@ -10,7 +10,7 @@
  * Seed: `SEED=<n>` to replay (it fixes each client's op choices; the interleaving still depends on timing).
  */
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Doc } from 'sharedb/lib/client/index.js';
 import { call, create, submit, subscribe, type StockClient } from '../helpers/stock-client.js';
 import { once, waitFor } from '../helpers/wait-for.js';
@@ -22,9 +22,9 @@ import { richTextGenerator } from '../integration/convergence/generators/rich-te
 import { textUnicodeGenerator } from '../integration/convergence/generators/text-unicode.js';
 import { deriveSeed, mulberry32, seedFrom } from '../integration/convergence/random.js';
 import { isWellFormed } from '../integration/convergence/text-model.js';
-import { RedisServer, skipWithoutRedis } from './helpers/redis.js';
+import { skipWithoutRedis } from './helpers/redis.js';
 import {
-  connectAs, crashLines, getDoc, percentile, plain, startCluster, type Cluster, type Instance, type StoredDoc,
+  clusterLifecycle, connectAs, crashLines, getDoc, percentile, plain, type Instance, type StoredDoc,
 } from './helpers/cluster.js';
 
 const COLLECTION = 'mp3';
@@ -36,25 +36,15 @@ const PLAN: EditPlan = { opsPerClient: 30, minOpsPerClient: 12, editMs: 4_000, m
 const SETTLE_MS = 90_000;
 const LATENCY_OPS = 200;
 
-let redis: RedisServer | undefined;
-let cluster: Cluster | undefined;
-const clients: StockClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await cluster?.stop();
-  await redis?.stop();
-  cluster = undefined;
-  redis = undefined;
-});
+const lifecycle = clusterLifecycle();
+const { clients } = lifecycle;
 
 describe.skipIf(skipWithoutRedis())('three server processes, one SQLite, one Redis', () => {
   it('clients spread across the instances converge on every type; presence and ops cross instances', async () => {
     const seed = seedFrom(process.env);
     console.log(`[three-instances] seed=${seed} (replay with SEED=${seed})`);
     const started = Date.now();
-    redis = await RedisServer.start();
-    cluster = await startCluster(INSTANCES, redis.url);
+    const { cluster } = await lifecycle.start(INSTANCES);
     const { instances } = cluster;
     const at = (i: number): Instance => instances[i % INSTANCES] as Instance;
 

@@ -25,16 +25,22 @@ function client(url: string, sub: string, name: string): CollabClient {
   return c;
 }
 
+/** A server with JWT auth; Ann connects through a proxy the test can cut, Bob directly; both open one new text. */
+async function annBehindProxyAndBob(prefix: string) {
+  const server = await startTestServer({ auth: createJwtAuthenticator({ secret: TEST_SECRET }) });
+  cleanup.push(() => server.close());
+  const proxy = await TcpProxy.start(server.httpUrl);
+  cleanup.push(() => proxy.close());
+  const ann = client(proxy.rewrite(server.wsUrl), 'u-ann', 'Ann');
+  const bob = client(server.wsUrl, 'u-bob', 'Bob');
+  const id = `${prefix}-${Date.now()}`;
+  await Promise.all([ann, bob].map((c) => openDoc(c.connection, 'notes', id, { type: 'text-unicode', data: 'hello' })));
+  return { server, proxy, ann, bob, id };
+}
+
 describe('presence through the server', () => {
   it('arrives stamped with the server’s user and is cleared within 5 s of a silent network death', async () => {
-    const server = await startTestServer({ auth: createJwtAuthenticator({ secret: TEST_SECRET }) });
-    cleanup.push(() => server.close());
-    const proxy = await TcpProxy.start(server.httpUrl);
-    cleanup.push(() => proxy.close());
-    const ann = client(proxy.rewrite(server.wsUrl), 'u-ann', 'Ann');
-    const bob = client(server.wsUrl, 'u-bob', 'Bob');
-    const id = `presence-${Date.now()}`;
-    await Promise.all([ann, bob].map((c) => openDoc(c.connection, 'notes', id, { type: 'text-unicode', data: 'hello' })));
+    const { proxy, ann, bob, id } = await annBehindProxyAndBob('presence');
 
     const annChannel = new PresenceChannel<TextPresence>(ann.connection, 'notes', id, { label: 'not Ann' });
     const bobChannel = new PresenceChannel<TextPresence>(bob.connection, 'notes', id);
@@ -55,14 +61,7 @@ describe('presence through the server', () => {
   });
 
   it('survives reconnects: the returning client is seen again, and a client offline shows no ghosts', async () => {
-    const server = await startTestServer({ auth: createJwtAuthenticator({ secret: TEST_SECRET }) });
-    cleanup.push(() => server.close());
-    const proxy = await TcpProxy.start(server.httpUrl);
-    cleanup.push(() => proxy.close());
-    const ann = client(proxy.rewrite(server.wsUrl), 'u-ann', 'Ann');
-    const bob = client(server.wsUrl, 'u-bob', 'Bob');
-    const id = `presence-reconnect-${Date.now()}`;
-    await Promise.all([ann, bob].map((c) => openDoc(c.connection, 'notes', id, { type: 'text-unicode', data: 'hello' })));
+    const { proxy, ann, bob, id } = await annBehindProxyAndBob('presence-reconnect');
     const annChannel = new PresenceChannel<TextPresence>(ann.connection, 'notes', id);
     const bobChannel = new PresenceChannel<TextPresence>(bob.connection, 'notes', id);
     cleanup.push(() => [annChannel, bobChannel].forEach((x) => x.destroy()));

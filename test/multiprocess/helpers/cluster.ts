@@ -7,10 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { startChildServer, type ChildServer } from '../../helpers/child-server.js';
 import { connectStock, type StockClient } from '../../helpers/stock-client.js';
 import { signTestToken, TEST_SECRET } from '../../integration/client/jwt.js';
+import { RedisServer } from './redis.js';
 
 export { TEST_SECRET };
 
@@ -28,6 +30,34 @@ export interface Cluster {
   alive(instance: Instance): boolean;
   /** SIGKILL of every process still running, then the data folder removed. */
   stop(): Promise<void>;
+}
+
+/**
+ * What one multi-process test starts, stopped after each test (registers the `afterEach`): the clients it pushes to
+ * `clients`, then its cluster, then its Redis.
+ */
+export function clusterLifecycle(): {
+  readonly clients: StockClient[];
+  start(count: number, env?: Record<string, string>): Promise<{ redis: RedisServer; cluster: Cluster }>;
+} {
+  const clients: StockClient[] = [];
+  let redis: RedisServer | undefined;
+  let cluster: Cluster | undefined;
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await cluster?.stop();
+    await redis?.stop();
+    cluster = undefined;
+    redis = undefined;
+  });
+  return {
+    clients,
+    async start(count, env = {}) {
+      redis = await RedisServer.start();
+      cluster = await startCluster(count, redis.url, env);
+      return { redis, cluster };
+    },
+  };
 }
 
 /** Starts `count` instances one after another (the first one creates the SQLite schema). */
