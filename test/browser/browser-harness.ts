@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -103,4 +104,25 @@ declare global {
     concordDemo?: Record<string, unknown> & { ready?: boolean };
     __xss?: unknown;
   }
+}
+
+/**
+ * A demo server and a browser for one test file: registers the hooks that start them (in parallel), close the pages
+ * after each test and stop both at the end. The returned function gives them once started.
+ */
+export function useDemo(): () => { server: ChildServer; browser: Browser } {
+  let server: ChildServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+  }, SETUP_TIMEOUT_MS);
+  afterEach(closePages);
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+  return () => {
+    if (!server || !browser) throw new Error('the demo server and browser are not started');
+    return { server, browser };
+  };
 }

@@ -4,29 +4,22 @@
  * with edits waiting and the server's version does not move. When the network returns, both pages converge with
  * every offline edit.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { ChildServer } from '../helpers/child-server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait-for.js';
 import { TcpProxy } from '../integration/client/tcp-proxy.js';
-import { closePages, docId, launchBrowser, openDemo, screenshot, startDemoServer, stopServer, SETUP_TIMEOUT_MS, type DemoPage } from './browser-harness.js';
+import { docId, openDemo, screenshot, useDemo, type DemoPage } from './browser-harness.js';
 import { badge, deltaText, placeCaret, quillText, serverVersion } from './page-api.js';
 
-let server: ChildServer | undefined;
-let browser: Browser | undefined;
+const demo = useDemo();
 let proxy: TcpProxy | undefined;
 
+// After the demo's own hooks: the server is up before, and the proxy closed before it stops.
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
-  proxy = await TcpProxy.start(server.httpUrl);
-}, SETUP_TIMEOUT_MS);
-
-afterEach(closePages);
+  proxy = await TcpProxy.start(demo().server.httpUrl);
+});
 
 afterAll(async () => {
-  await browser?.close();
   await proxy?.close();
-  await stopServer(server);
 });
 
 async function converged(a: DemoPage, b: DemoPage): Promise<string> {
@@ -38,7 +31,8 @@ async function converged(a: DemoPage, b: DemoPage): Promise<string> {
 
 describe('editing through a network outage', () => {
   it('keeps edits while offline and delivers every one of them when the network returns', async () => {
-    if (!server || !browser || !proxy) throw new Error('not started');
+    const { server, browser } = demo();
+    if (!proxy) throw new Error('the proxy is not started');
     const id = docId('offline');
     const viaProxy = proxy.rewrite(server.httpUrl);
     const a = await openDemo(browser, `${viaProxy}/rich-text.html?name=Ann#${id}`);

@@ -3,31 +3,17 @@
  * a remote cursor appears at the other user's caret and disappears when that page closes without unload handlers,
  * and undo reverts only one's own typing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { ChildServer } from '../helpers/child-server.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait-for.js';
-import { closePages, docId, launchBrowser, openDemo, screenshot, startDemoServer, stopServer, SETUP_TIMEOUT_MS, type DemoPage } from './browser-harness.js';
+import { docId, openDemo, screenshot, useDemo, type DemoPage } from './browser-harness.js';
 import { caretPoint, placeCaret, quillSelection, quillText } from './page-api.js';
 
-let server: ChildServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
-}, SETUP_TIMEOUT_MS);
-
-afterEach(closePages);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-});
+const demo = useDemo();
 
 async function pair(prefix: string): Promise<[DemoPage, DemoPage, string]> {
-  if (!server || !browser) throw new Error('not started');
+  const { server, browser } = demo();
   const id = docId(prefix);
-  const url = (name: string): string => `${server?.httpUrl}/rich-text.html?name=${name}#${id}`;
+  const url = (name: string): string => `${server.httpUrl}/rich-text.html?name=${name}#${id}`;
   const pages = await Promise.all([openDemo(browser, url('Ann')), openDemo(browser, url('Bob'))]);
   return [pages[0], pages[1], id];
 }

@@ -2,31 +2,18 @@
  * The whiteboard demo in two real browser pages: a shape created and dragged in one moves in the other, pointers
  * are shown, and undo reverts one's own move while keeping the other user's recolouring.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { ChildServer } from '../helpers/child-server.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait-for.js';
-import { closePages, docId, launchBrowser, openDemo, screenshot, startDemoServer, stopServer, SETUP_TIMEOUT_MS, type DemoPage } from './browser-harness.js';
+import { docId, openDemo, screenshot, useDemo, type DemoPage } from './browser-harness.js';
 import { shapes, type Shape } from './page-api.js';
 
-let server: ChildServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
-}, SETUP_TIMEOUT_MS);
-
-afterEach(closePages);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-});
+const demo = useDemo();
 
 async function pair(prefix: string): Promise<[DemoPage, DemoPage]> {
-  if (!server || !browser) throw new Error('not started');
+  const { server, browser } = demo();
   const id = docId(prefix);
-  const url = (name: string): string => `${server?.httpUrl}/whiteboard.html?name=${name}#${id}`;
+  const url = (name: string): string => `${server.httpUrl}/whiteboard.html?name=${name}#${id}`;
   const a = await openDemo(browser, url('Ann'));
   const b = await openDemo(browser, url('Bob'));
   return [a, b];
