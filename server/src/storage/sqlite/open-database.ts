@@ -24,6 +24,20 @@ export interface OpenedDatabase {
   readonly migration: MigrationResult;
 }
 
+/**
+ * Where an adapter's handle comes from: a file it opens and closes itself, or a handle from `openDatabase()` shared
+ * with another adapter (the SQLite store's DB and milestone DB share one), which its owner closes.
+ */
+export type SqliteHandleOptions =
+  | ({ readonly filename: string } & OpenDatabaseOptions)
+  | { readonly database: Database.Database };
+
+/** The handle `options` name, and whether the adapter owns (and must close) it. */
+export function sqliteHandle(options: SqliteHandleOptions): { database: Database.Database; owned: boolean } {
+  if ('filename' in options) return { database: openDatabase(options.filename, options).database, owned: true };
+  return { database: options.database, owned: false };
+}
+
 const SYNCHRONOUS: Record<Durability, 'NORMAL' | 'FULL'> = { process: 'NORMAL', power: 'FULL' };
 
 /**

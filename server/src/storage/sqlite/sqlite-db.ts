@@ -18,26 +18,13 @@ import type {
   SnapshotToCommit,
   VersionCallback,
 } from '../sharedb-records.js';
-import { openDatabase, type Durability } from './open-database.js';
+import { sqliteHandle, type SqliteHandleOptions } from './open-database.js';
 import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
 import { HOT_BASE, HotDocs, sharesData, type HotSnapshot } from './hot-docs.js';
 import { GroupCommit } from './group-commit.js';
 import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
 
-export type SqliteDbOptions = (
-  | {
-      /** Opens this file; `close()` closes it. */
-      readonly filename: string;
-      /** Default `process`; see `Durability`. */
-      readonly durability?: Durability;
-      /** Default 5000 ms. */
-      readonly busyTimeoutMs?: number;
-    }
-  | {
-      /** A handle from `openDatabase()`, shared with a `SqliteMilestoneDb`; its owner closes it. */
-      readonly database: Database.Database;
-    }
-) & {
+export type SqliteDbOptions = SqliteHandleOptions & {
   /** Minimum ms between two polls of one subscribed query (ShareDB's `pollDebounce`). */
   readonly pollDebounce?: number;
 };
@@ -83,14 +70,7 @@ export class SqliteDb extends ShareDB.DB {
   constructor(options: SqliteDbOptions) {
     super();
     this.pollDebounce = options.pollDebounce;
-    if ('filename' in options) {
-      const opened = openDatabase(options.filename, options);
-      this.database = opened.database;
-      this.ownsDatabase = true;
-    } else {
-      this.database = options.database;
-      this.ownsDatabase = false;
-    }
+    ({ database: this.database, owned: this.ownsDatabase } = sqliteHandle(options));
     this.statements = new SqliteStatements(this.database);
     this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed);
     this.engine = new MingoQueryEngine({

@@ -1,20 +1,9 @@
 import type Database from 'better-sqlite3';
 import ShareDB from 'sharedb';
 import type { ErrorCallback, MilestoneCallback, SnapshotRecord } from '../sharedb-records.js';
-import { openDatabase, type Durability } from './open-database.js';
+import { sqliteHandle, type SqliteHandleOptions } from './open-database.js';
 
-export type SqliteMilestoneDbOptions = (
-  | {
-      /** Opens this file; `close()` closes it. */
-      readonly filename: string;
-      readonly durability?: Durability;
-      readonly busyTimeoutMs?: number;
-    }
-  | {
-      /** A handle from `openDatabase()`, usually the one of the `SqliteDb`; its owner closes it. */
-      readonly database: Database.Database;
-    }
-) & {
+export type SqliteMilestoneDbOptions = SqliteHandleOptions & {
   /**
    * ShareDB saves a milestone after committing every version divisible by this (unless `commit`
    * middleware sets `request.saveMilestoneSnapshot`). Undefined or 0: never by itself.
@@ -47,13 +36,7 @@ export class SqliteMilestoneDb extends ShareDB.MilestoneDB {
   constructor(options: SqliteMilestoneDbOptions) {
     super();
     this.interval = options.interval;
-    if ('filename' in options) {
-      this.database = openDatabase(options.filename, options).database;
-      this.ownsDatabase = true;
-    } else {
-      this.database = options.database;
-      this.ownsDatabase = false;
-    }
+    ({ database: this.database, owned: this.ownsDatabase } = sqliteHandle(options));
     const db = this.database;
     const select = (where: string, order: string): string =>
       `SELECT snapshot FROM milestones WHERE collection = ? AND id = ? ${where} ORDER BY ${order} LIMIT 1`;
