@@ -18,6 +18,8 @@ type Send = (message: Message) => void;
 /** Requests after which the client may hold an older version of the document than it was last sent. */
 const SINGLE_RESETS = new Set(['s', 'f', 'u']);
 const BULK_RESETS = new Set(['bs', 'bf', 'bu']);
+/** Documents remembered per connection (a subscriber holds at most 5000 subscriptions). */
+const MAX_DOCS_PER_CONNECTION = 10_000;
 
 export class DuplicateOpFilter {
   /** agent → document → the lowest version the client may still need. */
@@ -56,6 +58,8 @@ export class DuplicateOpFilter {
     const next = byDoc?.get(collection, id);
     if (next !== undefined && v < next) return false;
     if (!byDoc) this.next.set(agent, (byDoc = new DocMap()));
+    // A connection that has written to very many documents starts over: forgetting only means sending a copy again.
+    if (byDoc.size >= MAX_DOCS_PER_CONNECTION && byDoc.get(collection, id) === undefined) byDoc.clear();
     byDoc.set(collection, id, v + 1);
     return true;
   }
