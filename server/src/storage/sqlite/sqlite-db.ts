@@ -31,8 +31,11 @@ export type SqliteDbOptions = SqliteHandleOptions & {
 
 type Answer<T> = (error?: Error, value?: T) => void;
 
-/** How often a submit's read checks whether another process wrote to the file (see `submitSnapshot`). */
-const DATA_VERSION_CHECK_MS = 5;
+/**
+ * How often a submit's read checks whether another process wrote to the file when this process is the only writer
+ * (see `staleCheckDue`).
+ */
+const SINGLE_WRITER_CHECK_MS = 5;
 
 /**
  * ShareDB's DB adapter on SQLite (better-sqlite3).
@@ -60,6 +63,7 @@ export class SqliteDb extends ShareDB.DB {
   private readonly hot = new HotDocs();
   private seenDataVersion: number | undefined;
   private nextDataVersionCheck = 0;
+  private checkedThisTurn = false;
   /**
    * Called when a commit has been handed to the group commit and its result cached as the document's tentative
    * state: a submit to the same document that starts now builds on it and can be committed in the same batch. Set
@@ -272,12 +276,8 @@ export class SqliteDb extends ShareDB.DB {
 
   /** The snapshot a submit starts from: the cached latest state, tentative commits included. */
   private submitSnapshot(collection: string, id: string): SnapshotRecord {
-    const now = performance.now();
-    if (now >= this.nextDataVersionCheck) {
-      // Has another process committed since we looked? Then what the cache holds may be stale. At most every
-      // DATA_VERSION_CHECK_MS: the pragma starts a read transaction (lock calls, 16 us of a lone submit's 300 in a
-      // profile), and a stale entry only costs a lost version check and a retry.
-      this.nextDataVersionCheck = now + DATA_VERSION_CHECK_MS;
+    if (this.staleCheckDue()) {
+      // Has another process committed since we looked? Then what the cache holds may be stale.
       const dataVersion = this.statements.dataVersion.get();
       if (dataVersion !== this.seenDataVersion) this.hot.clear();
       this.seenDataVersion = dataVersion;
@@ -288,6 +288,27 @@ export class SqliteDb extends ShareDB.DB {
     const snapshot = row ? toSnapshot(row, true) : { id, v: 0, type: null, data: undefined, m: null };
     const loaded = this.hot.load(collection, id, snapshot, row?.data ?? null);
     return loaded ? this.hot.snapshotOf(loaded) : snapshot;
+  }
+
+  /**
+   * Whether to look for other processes' commits now (`PRAGMA data_version` starts a read transaction: lock calls, a
+   * twentieth of a lone submit's server time in a profile). With several writers, once per event-loop turn: a client
+   * may build on a version another instance committed and published a moment ago, and a submit read from a cache
+   * that lacks it would be refused as "newer than the current snapshot". When the engine has made this process the
+   * only writer (`onCommitIssued` set), at most every SINGLE_WRITER_CHECK_MS, a guard against a second process
+   * started by mistake.
+   */
+  private staleCheckDue(): boolean {
+    if (this.onCommitIssued) {
+      const now = performance.now();
+      if (now < this.nextDataVersionCheck) return false;
+      this.nextDataVersionCheck = now + SINGLE_WRITER_CHECK_MS;
+      return true;
+    }
+    if (this.checkedThisTurn) return false;
+    this.checkedThisTurn = true;
+    setImmediate(() => (this.checkedThisTurn = false));
+    return true;
   }
 
   private readSnapshot(collection: string, id: string, includeMetadata: boolean): SnapshotRecord {
