@@ -24,14 +24,26 @@ const MAX_DOCS_PER_CONNECTION = 10_000;
 export class DuplicateOpFilter {
   /** agent → document → the lowest version the client may still need. */
   private readonly next = new WeakMap<object, DocMap<number>>();
+  /**
+   * ShareDB's agents share one `send` (Agent.prototype's), so they share one filtered `send` too: a closure per
+   * connection would cost every idle one.
+   */
+  private shared: { readonly original: Send; readonly filtered: Send } | undefined;
 
   /** Wraps the agent's `send`, through which every op, ack and reply leaves. */
   install(agent: object): void {
     const target = agent as { send: Send };
-    const send = target.send.bind(agent);
-    target.send = (message) => {
-      if (message['a'] === 'op' && !this.admit(agent, message)) return;
-      send(message);
+    const original = target.send;
+    this.shared ??= { original, filtered: this.sendThrough(original) };
+    target.send = original === this.shared.original ? this.shared.filtered : this.sendThrough(original);
+  }
+
+  /** `send` (ShareDB's Agent.prototype.send) behind the filter; `this` is the agent. */
+  private sendThrough(send: Send): Send {
+    const filter = this;
+    return function filtered(this: object, message: Message): void {
+      if (message['a'] === 'op' && !filter.admit(this, message)) return;
+      send.call(this, message);
     };
   }
 

@@ -39,4 +39,22 @@ describe('DuplicateOpFilter', () => {
     a.send(op('d0', 4)); // forgotten: sent (the client ignores it as a copy)
     expect(a.sent.slice(10_000).map((m) => `${m['d']}@${m['v']}`)).toEqual(['one-more@1', 'd0@4']);
   });
+
+  it('gives agents that share a send method one filtered send, each still writing to its own stream', () => {
+    class Agent {
+      readonly sent: unknown[] = [];
+      send(message: unknown): void {
+        this.sent.push(message);
+      }
+    }
+    const filter = new DuplicateOpFilter();
+    const [a, b] = [new Agent(), new Agent()];
+    filter.install(a);
+    filter.install(b);
+    expect(a.send).toBe(b.send);
+    a.send(op('x', 2));
+    b.send(op('x', 1));
+    a.send(op('x', 1)); // a copy for a, not for b
+    expect([a.sent.length, b.sent.length]).toEqual([1, 1]);
+  });
 });
