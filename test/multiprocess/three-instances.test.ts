@@ -58,6 +58,7 @@ describe.skipIf(skipWithoutRedis())('three server processes, one SQLite, one Red
 
     // One editor per (client, type); a client's editors share its connection.
     const editorsByType = new Map<string, Editor[]>();
+    const acksAhead: string[] = [];
     const docIds = new Map<string, string>();
     for (const generator of GENERATORS) {
       const id = `${generator.type}-${seed}`;
@@ -79,8 +80,18 @@ describe.skipIf(skipWithoutRedis())('three server processes, one SQLite, one Red
     }
     conns.forEach((client, index) => {
       client.connection.on('error', (err) => editorsByType.get(GENERATORS[0]!.type)?.[index]?.errors.push(err));
-      client.connection.on('receive', (request: { data: { a?: string; d?: string; error?: { code?: string } } }) => {
-        if (request.data.a !== 'op' || request.data.error?.code !== 'ERR_NO_OP') return;
+      client.connection.on('receive', (request: { data: { a?: string; d?: string; v?: number; seq?: number; op?: unknown; error?: { code?: string } } }) => {
+        const { data } = request;
+        if (data.a === 'op' && data.op === undefined && data.error === undefined) {
+          // An ack: the server must have sent every op before it first (the stock client warns and refetches
+          // otherwise), on every instance, even when ops from the others arrive over Redis out of order.
+          for (const generator of GENERATORS) {
+            const doc = docIds.get(generator.type) === data.d ? editorsByType.get(generator.type)?.[index]?.doc : undefined;
+            const inflight = (doc as { inflightOp?: { seq?: number } } | undefined)?.inflightOp;
+            if (doc && inflight?.seq === data.seq && doc.version !== data.v) acksAhead.push(`u${index} ${data.d}: at v${doc.version}, ack v${data.v}`);
+          }
+        }
+        if (data.a !== 'op' || data.error?.code !== 'ERR_NO_OP') return;
         for (const generator of GENERATORS) {
           if (docIds.get(generator.type) === request.data.d) {
             const editor = editorsByType.get(generator.type)?.[index];
@@ -138,6 +149,7 @@ describe.skipIf(skipWithoutRedis())('three server processes, one SQLite, one Red
       if (generator.textOf) expect(isWellFormed(generator.textOf(state.data))).toBe(true);
     }
     console.log(`[three-instances] edit phase ${editMs} ms, converged ${settleMs} ms after it`);
+    expect(acksAhead, 'acks that arrived before the ops preceding them').toEqual([]);
 
     // Presence crosses instances: a cursor set via u0 (instance 1) appears at u2 (instance 3) and u1 (instance 2),
     // stamped with u0's user by the server.

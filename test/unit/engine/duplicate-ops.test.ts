@@ -6,38 +6,80 @@ function agent() {
   const sent: Array<Record<string, unknown>> = [];
   return { sent, send: (message: Record<string, unknown>) => void sent.push(message) };
 }
-const op = (d: string, v: number) => ({ a: 'op', c: 'notes', d, v, op: ['n', { ena: 1 }] });
+const op = (d: string, v: number) => ({ a: 'op', c: 'notes', d, v, src: 'other', seq: v, op: ['n', { ena: 1 }] });
+const ack = (d: string, v: number) => ({ a: 'op', c: 'notes', d, v, src: 'me', seq: 1 });
+const submit = (d: string, v: number) => ({ a: 'op', c: 'notes', d, v, seq: 1, op: ['n', { ena: 1 }] });
+const versions = (a: ReturnType<typeof agent>, from = 0) =>
+  a.sent.slice(from).map((m) => `${m['d']}@${m['v']}${m['error'] ? '!' : ''}`);
 
 describe('DuplicateOpFilter', () => {
-  it('drops an op older than what the connection was sent, passes errors, forgets a document on a new read', () => {
+  it('drops the submit reply\'s copies of ops the client already took, passes errors and unknown documents', () => {
     const filter = new DuplicateOpFilter();
     const a = agent();
     filter.install(a);
-    a.send(op('x', 1));
+    filter.received(a, submit('x', 1)); // the client is at version 1
+    a.send(op('x', 1)); // from the subscription: the client applies it
     a.send(op('x', 2));
-    a.send(op('x', 1)); // the copy ShareDB sends with an ack
-    a.send({ a: 'op', c: 'notes', d: 'x', v: 3, src: 's', seq: 1 }); // the ack of the connection's own op at 3
-    a.send(op('x', 3)); // its own op again: older than the ack says the client has
+    a.send(op('x', 1)); // the submit reply's copies
+    a.send(op('x', 2));
+    a.send(ack('x', 3));
+    a.send(op('x', 3)); // a copy of the version the ack announced
     a.send({ a: 'op', c: 'notes', d: 'x', v: 1, error: { code: 'ERR_OP_INVALID' } });
-    a.send(op('y', 1)); // another document
-    expect(a.sent.map((m) => `${m['d']}@${m['v']}${m['error'] ? '!' : ''}`)).toEqual(['x@1', 'x@2', 'x@3', 'x@1!', 'y@1']);
-
-    filter.received(a, { a: 's', c: 'notes', d: 'x', v: 1 }); // may hold an older version now
-    a.send(op('x', 1));
-    filter.received(a, { a: 'bf', c: 'notes', b: ['y'] });
+    a.send(op('y', 1)); // a document the client said nothing about: nothing is dropped
     a.send(op('y', 1));
-    expect(a.sent.slice(5).map((m) => `${m['d']}@${m['v']}`)).toEqual(['x@1', 'y@1']);
+    expect(versions(a)).toEqual(['x@1', 'x@2', 'x@3', 'x@1!', 'y@1', 'y@1']);
+  });
+
+  it('sends again an op that went out ahead of the client (ops from other processes overtaking each other)', () => {
+    const filter = new DuplicateOpFilter();
+    const a = agent();
+    filter.install(a);
+    filter.received(a, submit('x', 5));
+    a.send(op('x', 7)); // overtook 5 and 6 on the pub/sub: the client ignores it and fetches
+    a.send(op('x', 5));
+    a.send(op('x', 6));
+    a.send(op('x', 5)); // the submit reply: copies of 5 and 6, but 7 is needed again
+    a.send(op('x', 6));
+    a.send(op('x', 7));
+    a.send(ack('x', 8));
+    a.send(op('x', 7)); // now a copy
+    expect(versions(a)).toEqual(['x@7', 'x@5', 'x@6', 'x@7', 'x@8']);
+  });
+
+  it('follows a fetch or subscribe from a version, and forgets the document on a request that may replace it', () => {
+    const filter = new DuplicateOpFilter();
+    const a = agent();
+    filter.install(a);
+    filter.received(a, { a: 'f', c: 'notes', d: 'x', v: 3 });
+    a.send(op('x', 9)); // from the subscription, ahead of the fetch's reply
+    for (let v = 3; v <= 9; v++) a.send(op('x', v)); // the reply: every op since version 3, 9 again
+    for (let v = 3; v <= 9; v++) a.send(op('x', v)); // all copies now
+    expect(versions(a)).toEqual(['x@9', 'x@3', 'x@4', 'x@5', 'x@6', 'x@7', 'x@8', 'x@9']);
+
+    filter.received(a, { a: 's', c: 'notes', d: 'x' }); // a snapshot: the client's version is not known
+    a.send(op('x', 9));
+    filter.received(a, submit('x', 10));
+    filter.received(a, { a: 'u', c: 'notes', d: 'x' });
+    a.send(op('x', 9));
+    filter.received(a, submit('x', 10));
+    filter.received(a, { a: 'bf', c: 'notes', b: ['x'] });
+    a.send(op('x', 9));
+    filter.received(a, submit('x', 4)); // an older submit (a resend) does not move the client back
+    filter.received(a, submit('x', 10));
+    filter.received(a, submit('x', 4));
+    a.send(op('x', 9));
+    expect(versions(a, 8)).toEqual(['x@9', 'x@9', 'x@9']);
   });
 
   it('starts over instead of growing without bound for a connection that wrote to very many documents', () => {
     const filter = new DuplicateOpFilter();
     const a = agent();
     filter.install(a);
-    for (let i = 0; i < 10_000; i++) a.send(op(`d${i}`, 5));
+    for (let i = 0; i < 10_000; i++) filter.received(a, submit(`d${i}`, 5));
     a.send(op('d0', 4)); // still remembered: dropped
-    a.send(op('one-more', 1)); // the 10,001st document: the memory starts over
+    filter.received(a, submit('one-more', 1)); // the 10,001st document: the memory starts over
     a.send(op('d0', 4)); // forgotten: sent (the client ignores it as a copy)
-    expect(a.sent.slice(10_000).map((m) => `${m['d']}@${m['v']}`)).toEqual(['one-more@1', 'd0@4']);
+    expect(versions(a)).toEqual(['d0@4']);
   });
 
   it('gives agents that share a send method one filtered send, each still writing to its own stream', () => {
@@ -52,9 +94,10 @@ describe('DuplicateOpFilter', () => {
     filter.install(a);
     filter.install(b);
     expect(a.send).toBe(b.send);
-    a.send(op('x', 2));
-    b.send(op('x', 1));
+    filter.received(a, submit('x', 2));
+    filter.received(b, submit('x', 1));
     a.send(op('x', 1)); // a copy for a, not for b
-    expect([a.sent.length, b.sent.length]).toEqual([1, 1]);
+    b.send(op('x', 1));
+    expect([a.sent.length, b.sent.length]).toEqual([0, 1]);
   });
 });
