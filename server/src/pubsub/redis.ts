@@ -5,8 +5,8 @@
  * instance's subscriber was disconnected is lost to it: `onResubscribed` fires after each reconnect so the engine
  * can re-read its subscribed documents and deliver what it missed.
  */
-import { createClient } from 'redis';
-import RedisPubSub from 'sharedb-redis-pubsub';
+import { createRequire } from 'node:module';
+import type { createClient } from 'redis';
 import type ShareDB from 'sharedb';
 import type { PubSubAdapter } from './pubsub.js';
 
@@ -25,12 +25,16 @@ type RedisClient = ReturnType<typeof createClient>;
 
 export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & { readonly connected: boolean } {
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  // Loaded on first use: a single-process server never pays for node-redis (~20 MB, ~0.2 s at start).
+  const require = createRequire(import.meta.url);
+  const { createClient: create } = require('redis') as { createClient: typeof createClient };
+  const RedisPubSub = require('sharedb-redis-pubsub') as unknown;
   const make = (): RedisClient => {
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** Math.min(retries, 10), maxDelay);
     // node-redis takes unix sockets as a path, not as a URL.
     const client = options.url.startsWith('unix://')
-      ? createClient({ socket: { path: options.url.slice('unix://'.length), reconnectStrategy } })
-      : createClient({ url: options.url, socket: { reconnectStrategy, connectTimeout: 5000 } });
+      ? create({ socket: { path: options.url.slice('unix://'.length), reconnectStrategy } })
+      : create({ url: options.url, socket: { reconnectStrategy, connectTimeout: 5000 } });
     client.on('error', (err: Error) => options.onError?.(err));
     return client;
   };

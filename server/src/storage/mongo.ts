@@ -1,4 +1,4 @@
-import { MongoClient, type Db, type WriteConcernSettings } from 'mongodb';
+import type { Db, MongoClient, WriteConcernSettings } from 'mongodb';
 import { createRequire } from 'node:module';
 import type ShareDB from 'sharedb';
 import type { Storage } from './storage.js';
@@ -56,8 +56,10 @@ type MongoMilestoneDbConstructor = new (options: { mongo: ConnectFunction; inter
 export function createMongoStorage(options: MongoStorageOptions): MongoStorage {
   const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 5000;
   const ownsClient = options.client === undefined;
-  const client =
-    options.client ?? new MongoClient(options.url, { writeConcern: MONGO_WRITE_CONCERN, serverSelectionTimeoutMS });
+  // The driver and the adapters are loaded on first use: a server on SQLite never pays for them (~25 MB, ~0.2 s).
+  const require = createRequire(import.meta.url);
+  const client = options.client ?? new (require('mongodb') as typeof import('mongodb')).MongoClient(options.url,
+    { writeConcern: MONGO_WRITE_CONCERN, serverSelectionTimeoutMS });
   // The adapters close "their" client when closed; they get a facade whose close() does nothing,
   // and this storage closes the real client once, if it created it. The facade is handed over
   // at once (the driver connects on first use), so a failed connection surfaces as errors of
@@ -67,7 +69,6 @@ export function createMongoStorage(options: MongoStorageOptions): MongoStorage {
     close: async () => {},
   };
   const connect: ConnectFunction = (callback) => callback(null, facade);
-  const require = createRequire(import.meta.url);
   const ShareDbMongo = require('sharedb-mongo') as ShareDbMongoConstructor;
   const MongoMilestoneDb = require('sharedb-milestone-mongo') as MongoMilestoneDbConstructor;
   const db = new ShareDbMongo({ mongo: connect });
