@@ -60,9 +60,16 @@ export class JsonStream extends Duplex {
 
   /** Feeds one raw frame from the socket into the stream, or closes the socket if it is not a protocol message. */
   receive(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      if (!this.destroyed && !this.stoppedReading) this.reject('ERR_BINARY_FRAME');
+      return;
+    }
+    this.receiveParsed(parseMessage(data.toString(), this.options.maxJsonDepth));
+  }
+
+  /** Feeds a text frame the caller already parsed with `parseMessage` (undefined: it was not a protocol message). */
+  receiveParsed(message: Record<string, unknown> | undefined): void {
     if (this.destroyed || this.stoppedReading) return;
-    if (isBinary) return this.reject('ERR_BINARY_FRAME');
-    const message = parseMessage(data.toString(), this.options.maxJsonDepth);
     if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
     this.gate.push(message);
   }

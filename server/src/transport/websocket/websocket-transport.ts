@@ -191,16 +191,15 @@ export class WebSocketTransport {
     this.awaitInBandAuth(socket, stream, address, req, open);
   }
 
-  /** Delivers a frame; a stray in-band auth message (the client package always sends one) is dropped. */
+  /**
+   * Delivers a frame, decoded and parsed once; a stray in-band auth message (the client package always sends one) is
+   * dropped.
+   */
   private receive(stream: JsonStream, data: RawData, isBinary: boolean): void {
-    if (!isBinary && Buffer.isBuffer(data) && data.length < 16_384) {
-      const text = data.toString();
-      if (text.startsWith('{"a":"auth"')) {
-        const message = parseMessage(text, this.options.maxJsonDepth);
-        if (message && isAuthMessage(message)) return;
-      }
-    }
-    stream.receive(data, isBinary);
+    if (isBinary) return stream.receive(data, true);
+    const message = parseMessage(data.toString(), this.options.maxJsonDepth);
+    if (message?.['a'] === 'auth' && isAuthMessage(message)) return;
+    stream.receiveParsed(message);
   }
 
   /** Waits for `{"a":"auth","token"}` as the first message; anything else, or nothing in time, closes the socket. */
