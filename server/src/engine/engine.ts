@@ -308,8 +308,9 @@ export class Engine {
     const action: Action = request.op.create ? 'create' : purging ? 'purge' : request.op.del ? 'delete' : 'write';
     const settle = (allowed: boolean): void => {
       if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
-      // Author of record in the op log (`m.user`), read back by the history routes.
-      request.op.m = { ...request.op.m, user: principal.sub };
+      // Author of record in the op log (`m.user`), read back by the history routes. ShareDB gave this submit its own
+      // `m` ({ts}), so it is extended in place.
+      (request.op.m ??= {}).user = principal.sub;
     };
     const decision = this.policies.authorizer.authorize({ principal, action, collection: request.collection, id: request.id });
     return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);

@@ -10,32 +10,35 @@
  */
 import { ConcordError } from '@concord/shared';
 import type { EngineAgent, SubmitContext } from './middleware.js';
+import { DocMap } from '../storage/doc-map.js';
 
 /** Transforms one submit may need at most. */
 export const DEFAULT_MAX_VERSIONS_BEHIND = 10_000;
 
 interface Tracked {
-  /** Per `collection\nid`: the version this connection's last op on it was committed at. */
-  concordLastCommitted?: Map<string, number>;
-  /** `collection\nid` of the documents this connection has a submit in flight on. */
-  concordInFlight?: Set<string>;
+  /** Per document: the version this connection's last op on it was committed at. */
+  concordLastCommitted?: DocMap<number>;
+  /** The documents this connection has a submit in flight on. */
+  concordInFlight?: DocMap<true>;
 }
 
+/** Documents remembered per connection; a connection editing more starts over (only the version check forgets). */
+const MAX_TRACKED = 10_000;
+
 /** The in-flight marker a submit holds, by its op object (the one ShareDB's submit callback is given back). */
-const held = new WeakMap<object, { agent: EngineAgent; key: string }>();
+const held = new WeakMap<object, { agent: EngineAgent; collection: string; id: string }>();
 
 export function checkStaleness(request: SubmitContext): void {
-  const { op } = request;
-  const key = `${request.collection}\n${request.id}`;
-  const custom = request.agent.custom as Tracked;
-  const inFlight = (custom.concordInFlight ??= new Set());
-  if (request.agent.stream.isServer !== true) {
-    if (inFlight.has(key)) throw new ConcordError('ERR_OP_INVALID', 'one op at a time per document: wait for the ack of the previous one');
-    inFlight.add(key);
-    held.set(op, { agent: request.agent, key });
+  const { op, collection, id, agent } = request;
+  const custom = agent.custom as Tracked;
+  if (agent.stream.isServer !== true) {
+    const inFlight = (custom.concordInFlight ??= new DocMap());
+    if (inFlight.get(collection, id)) throw new ConcordError('ERR_OP_INVALID', 'one op at a time per document: wait for the ack of the previous one');
+    inFlight.set(collection, id, true);
+    held.set(op, { agent, collection, id });
   }
   if (op.create || typeof op.v !== 'number') return;
-  const last = trackedOf(request.agent).get(key);
+  const last = custom.concordLastCommitted?.get(collection, id);
   if (last !== undefined && op.v <= last) {
     throw new ConcordError('ERR_OP_INVALID', `an op at version ${op.v} is older than this connection's previous op (committed at ${last})`);
   }
@@ -46,17 +49,12 @@ export function submitFinished(op: object): void {
   const entry = held.get(op);
   if (!entry) return;
   held.delete(op);
-  (entry.agent.custom as Tracked).concordInFlight?.delete(entry.key);
+  (entry.agent.custom as Tracked).concordInFlight?.delete(entry.collection, entry.id);
 }
 
 export function noteCommitted(request: SubmitContext): void {
-  const map = trackedOf(request.agent);
-  map.set(`${request.collection}\n${request.id}`, request.op.v);
-  // A connection editing very many documents keeps only the most recent entries.
-  if (map.size > 10_000) map.delete(map.keys().next().value as string);
-}
-
-function trackedOf(agent: EngineAgent): Map<string, number> {
-  const custom = agent.custom as Tracked;
-  return (custom.concordLastCommitted ??= new Map());
+  const custom = request.agent.custom as Tracked;
+  const map = (custom.concordLastCommitted ??= new DocMap());
+  if (map.size >= MAX_TRACKED && map.get(request.collection, request.id) === undefined) map.clear();
+  map.set(request.collection, request.id, request.op.v);
 }
