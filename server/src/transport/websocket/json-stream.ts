@@ -175,6 +175,7 @@ export function parseMessage(text: string, maxDepth: number): Record<string, unk
     return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  if (exceedsDepth(value, maxDepth)) return undefined;
+  // Nesting deeper than maxDepth takes more than 2 × maxDepth brackets: shorter messages (nearly all) skip the walk.
+  if (text.length > 2 * maxDepth && exceedsDepth(value, maxDepth)) return undefined;
   return value as Record<string, unknown>;
 }
