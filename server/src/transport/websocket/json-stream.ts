@@ -10,7 +10,7 @@
 import { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, formatRetryAfter, type ErrorCode } from '@concord/shared';
-import { RateGate, type MessageKind } from './rate-gate.js';
+import { RateGate, type GateHooks, type MessageKind } from './rate-gate.js';
 import { serialize } from './serialize.js';
 import { exceedsDepth } from './json-depth.js';
 
@@ -25,12 +25,47 @@ export interface JsonStreamOptions {
   onSlowed?: (kind: MessageKind) => void;
 }
 
+const STREAM_OF = Symbol('concord.jsonStream');
+type SocketWithStream = WebSocket & { [STREAM_OF]: JsonStream };
+
+function terminateSocket(this: JsonStream): void {
+  this.terminate();
+}
+
+function endStream(this: WebSocket): void {
+  (this as SocketWithStream)[STREAM_OF].socketClosed();
+}
+
+/** Reasons reading is paused (bits of `JsonStream.pausedFor`). */
+const STREAM = 1;
+const RATE = 2;
+
+/**
+ * The rate gate's hooks into a stream: one small object per connection, where closures would cost several (every
+ * idle connection pays for them).
+ */
+class GateToStream implements GateHooks {
+  constructor(private readonly stream: JsonStream, readonly slowed: ((kind: MessageKind) => void) | undefined) {}
+  pause(): void {
+    this.stream.pauseFor(RATE);
+  }
+  resume(): void {
+    this.stream.resumeFor(RATE);
+  }
+  deliver(message: Record<string, unknown>): void {
+    this.stream.pushMessage(message);
+  }
+  abuse(retryAfterMs: number): void {
+    this.stream.closeSocket(CLOSE_CODES.RATE_LIMITED, formatRetryAfter(retryAfterMs));
+  }
+}
+
 export class JsonStream extends Duplex {
   private readonly socket: WebSocket;
   private readonly options: JsonStreamOptions;
   private readonly gate: RateGate;
-  /** Why reading is paused: the agent is not keeping up ('stream'), or a rate limit ('rate'). */
-  private readonly pausedFor = new Set<'stream' | 'rate'>();
+  /** Why reading is paused: the agent is not keeping up (STREAM), or a rate limit (RATE); a bit each. */
+  private pausedFor = 0;
   /** This turn of the event loop already wrote to the socket; later writes are held (see corkUntilNextTurn). */
   private writesThisTurn = 0;
   private busyLastTurn = false;
@@ -42,20 +77,19 @@ export class JsonStream extends Duplex {
     super({ objectMode: true, allowHalfOpen: false });
     this.socket = socket;
     this.options = options;
-    this.gate = new RateGate(options, {
-      pause: () => this.pauseFor('rate'),
-      resume: () => this.resumeFor('rate'),
-      deliver: (message) => this.pushMessage(message),
-      abuse: (retryAfterMs) => this.closeSocket(CLOSE_CODES.RATE_LIMITED, formatRetryAfter(retryAfterMs)),
-      slowed: options.onSlowed,
-    });
-    // The agent cleans up on 'close'; errors are ends of this one connection, never process-wide.
-    this.on('error', () => this.terminate());
-    socket.on('close', () => {
-      this.gate.stop();
-      this.push(null);
-      this.destroy();
-    });
+    this.gate = new RateGate(options, new GateToStream(this, options.onSlowed));
+    // The agent cleans up on 'close'; errors are ends of this one connection, never process-wide. The listeners
+    // are shared by every stream (`this` is the emitter): closures would cost every idle connection.
+    this.on('error', terminateSocket);
+    (socket as SocketWithStream)[STREAM_OF] = this;
+    socket.on('close', endStream);
+  }
+
+  /** @internal the socket closed: end the stream (the agent cleans up). */
+  socketClosed(): void {
+    this.gate.stop();
+    this.push(null);
+    this.destroy();
   }
 
   /** Feeds one raw frame from the socket into the stream, or closes the socket if it is not a protocol message. */
@@ -82,23 +116,26 @@ export class JsonStream extends Duplex {
   stopReading(): void {
     this.stoppedReading = true;
     this.gate.stop();
-    this.pausedFor.clear();
+    this.pausedFor = 0;
     if (this.socket.isPaused) this.socket.resume();
   }
 
-  private pushMessage(message: Record<string, unknown>): void {
+  /** @internal for GateToStream */
+  pushMessage(message: Record<string, unknown>): void {
     if (this.destroyed || this.stoppedReading) return;
-    if (!this.push(message)) this.pauseFor('stream');
+    if (!this.push(message)) this.pauseFor(STREAM);
   }
 
-  private pauseFor(reason: 'stream' | 'rate'): void {
-    this.pausedFor.add(reason);
+  /** @internal for GateToStream */
+  pauseFor(reason: number): void {
+    this.pausedFor |= reason;
     this.socket.pause();
   }
 
-  private resumeFor(reason: 'stream' | 'rate'): void {
-    this.pausedFor.delete(reason);
-    if (this.pausedFor.size === 0 && this.socket.isPaused) this.socket.resume();
+  /** @internal for GateToStream */
+  resumeFor(reason: number): void {
+    this.pausedFor &= ~reason;
+    if (this.pausedFor === 0 && this.socket.isPaused) this.socket.resume();
   }
 
   /** Closes the socket with the close code of an error from the catalogue, the code as the reason. */
@@ -117,7 +154,7 @@ export class JsonStream extends Duplex {
   }
 
   override _read(): void {
-    this.resumeFor('stream');
+    this.resumeFor(STREAM);
   }
 
   override _write(message: unknown, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -161,7 +198,8 @@ export class JsonStream extends Duplex {
     callback();
   }
 
-  private terminate(): void {
+  /** @internal */
+  terminate(): void {
     this.socket.terminate();
   }
 }

@@ -7,7 +7,7 @@
  * with 1001 and removes the listeners. Dead peers are reaped by a ping every `heartbeatMs`: a socket that has not
  * answered the previous ping is terminated.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ConcordError, ERRORS, isAuthMessage, type ErrorCode } from '@concord/shared';
@@ -45,12 +45,23 @@ const MAX_TIMER_MS = 2_147_483_647;
 interface Client {
   readonly socket: WebSocket;
   readonly stream: JsonStream;
+  readonly transport: WebSocketTransport;
+  readonly address: string;
+  /** Frees the connection's place in its address's count. */
+  readonly release: () => void;
   alive: boolean;
   /** Set once the connection is authenticated. */
   sub?: string;
   /** The connection id issued at open (ShareDB src), for logs. */
   conn?: string;
 }
+
+/**
+ * Each socket carries its Client, so that every connection shares the same listener functions (which get the socket
+ * as `this`): closures made per connection would cost every idle one.
+ */
+const CLIENT = Symbol('concord.client');
+type ClientSocket = WebSocket & { [CLIENT]: Client };
 
 export interface ConnectionStats {
   count: number;
@@ -78,7 +89,8 @@ export class WebSocketTransport {
     this.logger = logger;
     this.perAddress = new ConnectionCounter(options.connectionsPerIp);
     // maxPayload makes ws close oversize messages with 1009 before they are buffered whole.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+    // clientTracking off: `clients` here tracks connections (ws's own set would add a listener to each).
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.heartbeat = setInterval(() => this.reapDeadPeers(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -131,7 +143,7 @@ export class WebSocketTransport {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname !== this.options.path) return; // another path: the host app's upgrade, not ours
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySelf);
     void this.admit(req, socket, head);
   };
 
@@ -162,33 +174,56 @@ export class WebSocketTransport {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, address, principal, release));
   }
 
+  /**
+   * The upgrade request is not kept: the closures made here live as long as the connection, so they see only the
+   * strings they need (and, until in-band authentication is done, the headers).
+   */
   private onConnection(
     socket: WebSocket, req: IncomingMessage, address: string, principal: Principal | undefined, release: () => void,
   ): void {
+    const url = redactUrl(req.url);
     const stream = new JsonStream(socket, this.options);
-    const client: Client = { socket, stream, alive: true };
+    const client: Client = { socket, stream, transport: this, address, release, alive: true };
+    (socket as ClientSocket)[CLIENT] = client;
     this.clients.add(client);
-    socket.on('pong', () => (client.alive = true));
-    socket.on('error', (err) => this.logger.debug({ address, err: err.message }, 'websocket error'));
-    socket.on('close', (code) => {
-      this.clients.delete(client);
-      release();
-      this.logger.info({ conn: client.conn, user: client.sub, address, code }, 'websocket closed');
-    });
+    socket.on('pong', WebSocketTransport.onPong);
+    socket.on('error', WebSocketTransport.onError);
+    socket.on('close', WebSocketTransport.onClose);
     const open = (who: Principal): void => {
       client.sub = who.sub;
       const session: Session = { principal: who, remoteAddress: address, transport: 'ws' };
       const agent = this.engine.open(stream, session);
       client.conn = agent.clientId;
       this.closeAtExpiry(socket, stream, who);
-      this.logger.info({ conn: agent.clientId, address, user: who.sub, url: redactUrl(req.url) }, 'websocket opened');
+      this.logger.info({ conn: agent.clientId, address, user: who.sub, url }, 'websocket opened');
     };
     if (principal) {
-      socket.on('message', (data, isBinary) => this.receive(stream, data, isBinary));
+      socket.on('message', WebSocketTransport.onMessage);
       open(principal);
       return;
     }
-    this.awaitInBandAuth(socket, stream, address, req, open);
+    this.awaitInBandAuth(socket, stream, address, req.headers, open);
+  }
+
+  private static onPong(this: WebSocket): void {
+    (this as ClientSocket)[CLIENT].alive = true;
+  }
+
+  private static onError(this: WebSocket, err: Error): void {
+    const { transport, address } = (this as ClientSocket)[CLIENT];
+    transport.logger.debug({ address, err: err.message }, 'websocket error');
+  }
+
+  private static onClose(this: WebSocket, code: number): void {
+    const client = (this as ClientSocket)[CLIENT];
+    client.transport.clients.delete(client);
+    client.release();
+    client.transport.logger.info({ conn: client.conn, user: client.sub, address: client.address, code }, 'websocket closed');
+  }
+
+  private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const { transport, stream } = (this as ClientSocket)[CLIENT];
+    transport.receive(stream, data, isBinary);
   }
 
   /**
@@ -204,9 +239,10 @@ export class WebSocketTransport {
 
   /** Waits for `{"a":"auth","token"}` as the first message; anything else, or nothing in time, closes the socket. */
   private awaitInBandAuth(
-    socket: WebSocket, stream: JsonStream, address: string, req: IncomingMessage, open: (who: Principal) => void,
+    socket: WebSocket, stream: JsonStream, address: string, headers: IncomingHttpHeaders, open: (who: Principal) => void,
   ): void {
     const queued: RawData[] = [];
+    let upgradeHeaders: IncomingHttpHeaders | undefined = headers; // dropped once authenticated
     let state: 'waiting' | 'verifying' | 'open' = 'waiting';
     const deadline = setTimeout(() => stream.reject('ERR_AUTH_TIMEOUT'), this.options.authDeadlineMs);
     socket.on('close', () => clearTimeout(deadline));
@@ -218,9 +254,10 @@ export class WebSocketTransport {
       state = 'verifying';
       clearTimeout(deadline);
       this.engine.policies.authenticator
-        .authenticate({ token: message.token, headers: req.headers, remoteAddress: address })
+        .authenticate({ token: message.token, headers: upgradeHeaders ?? {}, remoteAddress: address })
         .then((who) => {
           state = 'open';
+          upgradeHeaders = undefined;
           open(who);
           for (const data of queued.splice(0)) this.receive(stream, data, false);
         }, () => stream.reject('ERR_UNAUTHENTICATED'));
@@ -281,3 +318,7 @@ function statusText(status: number): string {
   return texts[status] ?? 'Error';
 }
 
+/** An 'error' listener shared by every upgrading socket: the socket is `this`. */
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
