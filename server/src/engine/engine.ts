@@ -28,7 +28,7 @@ import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
-import { checkRequestSize } from './request-limits.js';
+import { checkCreateType, checkRequestSize } from './request-limits.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
 import { isMissingOps, prunedError } from './history.js';
 import { Retention, type RetentionOptions } from './retention.js';
@@ -247,6 +247,7 @@ export class Engine {
     useSync(backend, 'receive', ({ agent, data }) => {
       this.bindIdentity(agent, data);
       checkRequestSize(agent, data, this.limits);
+      checkCreateType(data);
       this.duplicateOps.received(agent, data);
     });
     useSync(backend, 'query', (request) => {

@@ -1,6 +1,6 @@
 /**
  * Creates and deletes: storage-reserved top-level keys (`_id`, `$…`, dotted) and prototype keys are refused with
- * ERR_OP_INVALID, an unknown type with ShareDB's ERR_OT_OP_BADLY_FORMED ("Missing create type": ShareDB normalizes an unknown type to nothing first), a create over an existing document
+ * ERR_OP_INVALID, an unknown type with ERR_UNKNOWN_TYPE (as over REST), a create over an existing document
  * with ERR_DOC_ALREADY_CREATED, a delete by a co-editor who is not the owner with ERR_FORBIDDEN. A refused create
  * leaves no document behind (REST answers 404).
  */
@@ -42,7 +42,7 @@ export const createDeleteCases: HostileCase[] = [
     run: (ctx) => refusedCreate(ctx, 'rich-text', [{ retain: 5 }, { insert: 'x\n' }]),
   },
   {
-    name: 'a create of an unknown type', category: 'create-delete', expected: 'ERR_OT_OP_BADLY_FORMED',
+    name: 'a create of an unknown type', category: 'create-delete', expected: 'ERR_UNKNOWN_TYPE',
     run: (ctx) => refusedCreate(ctx, 'http://evil.example/types/anything', { x: 1 }),
   },
   {
