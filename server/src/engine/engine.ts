@@ -9,11 +9,11 @@
 import type { Duplex } from 'node:stream';
 import ShareDB from 'sharedb';
 import type { Connection } from 'sharedb/lib/client/index.js';
-import { ConcordError, DEFAULT_LIMITS, registerTypes, shortTypeName, type TypeRegistry } from '@concord/shared';
+import { ConcordError, DEFAULT_LIMITS, registerTypes, type TypeRegistry } from '@concord/shared';
 import type { Storage } from '../storage/storage.js';
 import type { PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
-import { ALLOW_ALL, type Action, type Policies } from './policies.js';
+import { ALLOW_ALL, type Policies } from './policies.js';
 import { use, useSync, sessionOf, type EngineAgent, type SubmitContext, type SubmittedOp } from './middleware.js';
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
@@ -29,8 +29,9 @@ import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
 import { checkCreateType, checkRequestSize } from './request-limits.js';
-import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
 import { isMissingOps, prunedError } from './history.js';
+import { storageFailure } from './error-mapping.js';
+import { authorizeSubmit, validateSubmit } from './submit-checks.js';
 import { Retention, type RetentionOptions } from './retention.js';
 
 export interface EngineOptions {
@@ -299,53 +300,14 @@ export class Engine {
     }
   }
 
-  /** Synchronous when the authorizer decides at once (roles, allow-all); a promise when it has to look up access. */
   private authorizeSubmit(request: SubmitContext): Promise<void> | void {
     checkStaleness(request);
-    const session = sessionOf(request.agent);
-    const principal = session?.principal ?? ANONYMOUS;
-    // The delete that a purge commits (DocService.purge; only server code can pass submit options) needs 'purge'.
-    const purging = request.op.del === true && (request as { options?: { concordPurge?: unknown } }).options?.concordPurge === true;
-    const action: Action = request.op.create ? 'create' : purging ? 'purge' : request.op.del ? 'delete' : 'write';
-    const settle = (allowed: boolean): void => {
-      if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
-      // Author of record in the op log (`m.user`), read back by the history routes. ShareDB gave this submit its own
-      // `m` ({ts}), so it is extended in place.
-      (request.op.m ??= {}).user = principal.sub;
-    };
-    const decision = this.policies.authorizer.authorize({ principal, action, collection: request.collection, id: request.id });
-    return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
+    return authorizeSubmit(request, this.policies.authorizer);
   }
 
   private validate(request: SubmitContext): void {
-    const { op, snapshot } = request;
-    const type = shortTypeName(op.create ? op.create.type : snapshot?.type);
-    if (!type) return; // ShareDB itself rejects unknown types and ops on missing documents.
-    if (!op.create && !op.del && isNoOp(type, op.op) && understandsNoOp((request.agent as { protocol?: { major?: number; minor?: number } }).protocol)) {
-      throw noOpError(); // acknowledged without writing or broadcasting a version that changes nothing
-    }
-    this.policies.validator.validateOp({
-      collection: request.collection,
-      id: request.id,
-      type,
-      data: snapshot?.data,
-      ...(op.op !== undefined ? { op: op.op } : {}),
-      ...(op.create ? { create: { type, data: op.create.data } } : {}),
-      ...(op.del ? { del: true } : {}),
-    });
+    validateSubmit(request, this.policies.validator);
   }
-}
-
-/**
- * A storage failure (SQLite's SQLITE_FULL / SQLITE_IOERR / SQLITE_BUSY, a MongoDB error) as the catalogue's
- * ERR_STORAGE_UNAVAILABLE, so clients get one documented code instead of an adapter's internals.
- */
-function storageFailure(err: unknown): ConcordError | undefined {
-  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
-  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_');
-  const mongo = typeof name === 'string' && name.startsWith('Mongo');
-  if (!sqlite && !mongo) return undefined;
-  return new ConcordError('ERR_STORAGE_UNAVAILABLE', sqlite && code === 'SQLITE_FULL' ? 'the disk is full; the op was not saved' : 'storage failed; the op was not saved');
 }
 
 /** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */

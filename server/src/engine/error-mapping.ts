@@ -31,3 +31,15 @@ export function toConcordError(err: unknown): ConcordError {
   internal.cause = err;
   return internal;
 }
+
+/**
+ * A storage failure (SQLite's SQLITE_FULL / SQLITE_IOERR / SQLITE_BUSY, a MongoDB error) as the catalogue's
+ * ERR_STORAGE_UNAVAILABLE, so clients get one documented code instead of an adapter's internals.
+ */
+export function storageFailure(err: unknown): ConcordError | undefined {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  const sqlite = typeof code === 'string' && code.startsWith('SQLITE_');
+  const mongo = typeof name === 'string' && name.startsWith('Mongo');
+  if (!sqlite && !mongo) return undefined;
+  return new ConcordError('ERR_STORAGE_UNAVAILABLE', sqlite && code === 'SQLITE_FULL' ? 'the disk is full; the op was not saved' : 'storage failed; the op was not saved');
+}

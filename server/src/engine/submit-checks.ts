@@ -1,0 +1,44 @@
+/**
+ * What every submit passes before it is applied: the authorizer's decision for its action (and the author stamp
+ * that follows it), and the validator's check of the op against the document, after the no-op rule.
+ */
+import { ConcordError, shortTypeName } from '@concord/shared';
+import { sessionOf, type SubmitContext } from './middleware.js';
+import { ANONYMOUS } from './principal.js';
+import type { Action, Authorizer, Validator } from './policies.js';
+import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
+
+/** Synchronous when the authorizer decides at once (roles, allow-all); a promise when it has to look up access. */
+export function authorizeSubmit(request: SubmitContext, authorizer: Authorizer): Promise<void> | void {
+  const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
+  // The delete that a purge commits (DocService.purge; only server code can pass submit options) needs 'purge'.
+  const purging = request.op.del === true && (request as { options?: { concordPurge?: unknown } }).options?.concordPurge === true;
+  const action: Action = request.op.create ? 'create' : purging ? 'purge' : request.op.del ? 'delete' : 'write';
+  const settle = (allowed: boolean): void => {
+    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', `${action} not allowed on ${request.collection}/${request.id}`);
+    // Author of record in the op log (`m.user`), read back by the history routes. ShareDB gave this submit its own
+    // `m` ({ts}), so it is extended in place.
+    (request.op.m ??= {}).user = principal.sub;
+  };
+  const decision = authorizer.authorize({ principal, action, collection: request.collection, id: request.id });
+  return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
+}
+
+/** Refuses an op that changes nothing (ERR_NO_OP, acknowledged) and one the validator refuses. */
+export function validateSubmit(request: SubmitContext, validator: Validator): void {
+  const { op, snapshot } = request;
+  const type = shortTypeName(op.create ? op.create.type : snapshot?.type);
+  if (!type) return; // ShareDB itself rejects unknown types and ops on missing documents.
+  if (!op.create && !op.del && isNoOp(type, op.op) && understandsNoOp((request.agent as { protocol?: { major?: number; minor?: number } }).protocol)) {
+    throw noOpError(); // acknowledged without writing or broadcasting a version that changes nothing
+  }
+  validator.validateOp({
+    collection: request.collection,
+    id: request.id,
+    type,
+    data: snapshot?.data,
+    ...(op.op !== undefined ? { op: op.op } : {}),
+    ...(op.create ? { create: { type, data: op.create.data } } : {}),
+    ...(op.del ? { del: true } : {}),
+  });
+}
