@@ -22,6 +22,7 @@ import { sqliteHandle, type SqliteHandleOptions } from './open-database.js';
 import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
 import { HOT_BASE, HotDocs, sharesData, type HotSnapshot } from './hot-docs.js';
 import { GroupCommit } from './group-commit.js';
+import { OtherWriters } from './other-writers.js';
 import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
 
 export type SqliteDbOptions = SqliteHandleOptions & {
@@ -30,12 +31,6 @@ export type SqliteDbOptions = SqliteHandleOptions & {
 };
 
 type Answer<T> = (error?: Error, value?: T) => void;
-
-/**
- * How often a submit's read checks whether another process wrote to the file when this process is the only writer
- * (see `staleCheckDue`).
- */
-const SINGLE_WRITER_CHECK_MS = 5;
 
 /**
  * ShareDB's DB adapter on SQLite (better-sqlite3).
@@ -61,9 +56,7 @@ export class SqliteDb extends ShareDB.DB {
   private readonly groupCommit: GroupCommit;
   /** Recently written documents (see HotDocs); cleared whenever another process has written to the file. */
   private readonly hot = new HotDocs();
-  private seenDataVersion: number | undefined;
-  private nextDataVersionCheck = 0;
-  private checkedThisTurn = false;
+  private readonly otherWriters: OtherWriters;
   /**
    * Called when a commit has been handed to the group commit and its result cached as the document's tentative
    * state: a submit to the same document that starts now builds on it and can be committed in the same batch. Set
@@ -76,6 +69,8 @@ export class SqliteDb extends ShareDB.DB {
     this.pollDebounce = options.pollDebounce;
     ({ database: this.database, owned: this.ownsDatabase } = sqliteHandle(options));
     this.statements = new SqliteStatements(this.database);
+    const dataVersion = this.statements.dataVersion;
+    this.otherWriters = new OtherWriters(() => dataVersion.get() as number);
     this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed);
     this.engine = new MingoQueryEngine({
       readSnapshot: (collection, id, includeMetadata) => this.readSnapshot(collection, id, includeMetadata),
@@ -276,39 +271,14 @@ export class SqliteDb extends ShareDB.DB {
 
   /** The snapshot a submit starts from: the cached latest state, tentative commits included. */
   private submitSnapshot(collection: string, id: string): SnapshotRecord {
-    if (this.staleCheckDue()) {
-      // Has another process committed since we looked? Then what the cache holds may be stale.
-      const dataVersion = this.statements.dataVersion.get();
-      if (dataVersion !== this.seenDataVersion) this.hot.clear();
-      this.seenDataVersion = dataVersion;
-    }
+    // Has another process committed since we looked? Then what the cache holds may be stale.
+    if (this.otherWriters.committedSinceLastLook(this.onCommitIssued !== undefined)) this.hot.clear();
     const entry = this.hot.get(collection, id);
     if (entry) return this.hot.snapshotOf(entry);
     const row = this.statements.snapshotWithMeta.get(collection, id);
     const snapshot = row ? toSnapshot(row, true) : { id, v: 0, type: null, data: undefined, m: null };
     const loaded = this.hot.load(collection, id, snapshot, row?.data ?? null);
     return loaded ? this.hot.snapshotOf(loaded) : snapshot;
-  }
-
-  /**
-   * Whether to look for other processes' commits now (`PRAGMA data_version` starts a read transaction: lock calls, a
-   * twentieth of a lone submit's server time in a profile). With several writers, once per event-loop turn: a client
-   * may build on a version another instance committed and published a moment ago, and a submit read from a cache
-   * that lacks it would be refused as "newer than the current snapshot". When the engine has made this process the
-   * only writer (`onCommitIssued` set), at most every SINGLE_WRITER_CHECK_MS, a guard against a second process
-   * started by mistake.
-   */
-  private staleCheckDue(): boolean {
-    if (this.onCommitIssued) {
-      const now = performance.now();
-      if (now < this.nextDataVersionCheck) return false;
-      this.nextDataVersionCheck = now + SINGLE_WRITER_CHECK_MS;
-      return true;
-    }
-    if (this.checkedThisTurn) return false;
-    this.checkedThisTurn = true;
-    setImmediate(() => (this.checkedThisTurn = false));
-    return true;
   }
 
   private readSnapshot(collection: string, id: string, includeMetadata: boolean): SnapshotRecord {
