@@ -61,14 +61,14 @@ export class DuplicateOpFilter {
     if (action === 'op') {
       const { d: id, v } = data;
       if (typeof id !== 'string' || typeof v !== 'number') return;
-      const byDoc = this.docsOf(agent, collection, id);
+      const byDoc = this.docsOf(agent);
       const known = byDoc.get(collection, id);
       if (known === undefined || known < v) byDoc.set(collection, id, v);
       return;
     }
     if (SINGLE_REQUESTS.has(action)) {
       const id = String(data['d']);
-      if (action !== 'u' && typeof data['v'] === 'number') this.docsOf(agent, collection, id).set(collection, id, data['v']);
+      if (action !== 'u' && typeof data['v'] === 'number') this.docsOf(agent).set(collection, id, data['v']);
       else this.reached.get(agent)?.delete(collection, id);
       return;
     }
@@ -92,11 +92,10 @@ export class DuplicateOpFilter {
     return true;
   }
 
-  private docsOf(agent: object, collection: string, id: string): DocMap<number> {
+  private docsOf(agent: object): DocMap<number> {
     let byDoc = this.reached.get(agent);
-    if (!byDoc) this.reached.set(agent, (byDoc = new DocMap()));
     // A connection that has written to very many documents starts over: forgetting only means sending a copy again.
-    else if (byDoc.size >= MAX_DOCS_PER_CONNECTION && byDoc.get(collection, id) === undefined) byDoc.clear();
+    if (!byDoc) this.reached.set(agent, (byDoc = new DocMap(MAX_DOCS_PER_CONNECTION)));
     return byDoc;
   }
 }

@@ -14,7 +14,7 @@ import type { Storage } from '../storage/storage.js';
 import type { PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
 import { ALLOW_ALL, type Policies } from './policies.js';
-import { use, useSync, sessionOf, type EngineAgent, type SubmitContext, type SubmittedOp } from './middleware.js';
+import { use, useSync, sessionOf, type EngineAgent, type SubmittedOp } from './middleware.js';
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
@@ -28,10 +28,10 @@ import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { checkPresenceValue } from '../policy/presence-policy.js';
-import { checkCreateType, checkRequestSize } from './request-limits.js';
+import { checkRequestSize } from './request-limits.js';
 import { isMissingOps, prunedError } from './history.js';
 import { storageFailure } from './error-mapping.js';
-import { authorizeSubmit, validateSubmit } from './submit-checks.js';
+import { authorizeSubmit, checkCreateType, validateSubmit } from './submit-checks.js';
 import { Retention, type RetentionOptions } from './retention.js';
 
 export interface EngineOptions {
@@ -254,8 +254,11 @@ export class Engine {
     useSync(backend, 'query', (request) => {
       request.query = checkQuery(request.query, { maxLimit: this.limits.maxQueryLimit });
     });
-    use(backend, 'submit', (request) => this.authorizeSubmit(request));
-    useSync(backend, 'apply', (request) => this.validate(request));
+    use(backend, 'submit', (request) => {
+      checkStaleness(request);
+      return authorizeSubmit(request, this.policies.authorizer);
+    });
+    useSync(backend, 'apply', (request) => validateSubmit(request, this.policies.validator));
     useSync(backend, 'commit', (request) => this.fanOutOrder.committing(request.agent, request.collection, request.id, request.op.v));
     useSync(backend, 'afterWrite', (request) => {
       this.stats.recordCommit(request.ops.length, request.start);
@@ -300,14 +303,6 @@ export class Engine {
     }
   }
 
-  private authorizeSubmit(request: SubmitContext): Promise<void> | void {
-    checkStaleness(request);
-    return authorizeSubmit(request, this.policies.authorizer);
-  }
-
-  private validate(request: SubmitContext): void {
-    validateSubmit(request, this.policies.validator);
-  }
 }
 
 /** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */

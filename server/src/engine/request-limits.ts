@@ -1,4 +1,4 @@
-import { ConcordError, shortTypeName } from '@concord/shared';
+import { ConcordError } from '@concord/shared';
 import type { EngineAgent } from './middleware.js';
 import type { EngineLimits } from './engine.js';
 
@@ -24,19 +24,5 @@ export function checkRequestSize(agent: EngineAgent, data: Record<string, unknow
     if (count >= limits.maxSubscriptions) {
       throw new ConcordError('ERR_BAD_REQUEST', `a connection may hold at most ${limits.maxSubscriptions} subscriptions`);
     }
-  }
-}
-
-/**
- * A create names one of the four types (by short name or URI), answered ERR_UNKNOWN_TYPE otherwise, as over REST.
- * (ShareDB itself would answer ERR_OT_OP_BADLY_FORMED, "Missing create type": it drops an unknown type first.)
- */
-export function checkCreateType(data: Record<string, unknown>): void {
-  if (data['a'] !== 'op') return;
-  const create = data['create'];
-  if (create === null || typeof create !== 'object') return;
-  const type = (create as { type?: unknown }).type;
-  if (typeof type === 'string' && shortTypeName(type) === undefined) {
-    throw new ConcordError('ERR_UNKNOWN_TYPE', 'type must be json0, json1, rich-text or text-unicode');
   }
 }

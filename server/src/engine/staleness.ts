@@ -54,7 +54,5 @@ export function submitFinished(op: object): void {
 
 export function noteCommitted(request: SubmitContext): void {
   const custom = request.agent.custom as Tracked;
-  const map = (custom.concordLastCommitted ??= new DocMap());
-  if (map.size >= MAX_TRACKED && map.get(request.collection, request.id) === undefined) map.clear();
-  map.set(request.collection, request.id, request.op.v);
+  (custom.concordLastCommitted ??= new DocMap(MAX_TRACKED)).set(request.collection, request.id, request.op.v);
 }

@@ -1,6 +1,7 @@
 /**
- * What every submit passes before it is applied: the authorizer's decision for its action (and the author stamp
- * that follows it), and the validator's check of the op against the document, after the no-op rule.
+ * What every submit passes before it is applied: a known type for a create (checked as the message arrives), the
+ * authorizer's decision for its action (and the author stamp that follows it), and the validator's check of the op
+ * against the document, after the no-op rule.
  */
 import { ConcordError, shortTypeName } from '@concord/shared';
 import { sessionOf, type SubmitContext } from './middleware.js';
@@ -41,4 +42,18 @@ export function validateSubmit(request: SubmitContext, validator: Validator): vo
     ...(op.create ? { create: { type, data: op.create.data } } : {}),
     ...(op.del ? { del: true } : {}),
   });
+}
+
+/**
+ * A create names one of the four types (by short name or URI), answered ERR_UNKNOWN_TYPE otherwise, as over REST.
+ * (ShareDB itself would answer ERR_OT_OP_BADLY_FORMED, "Missing create type": it drops an unknown type first.)
+ */
+export function checkCreateType(data: Record<string, unknown>): void {
+  if (data['a'] !== 'op') return;
+  const create = data['create'];
+  if (create === null || typeof create !== 'object') return;
+  const type = (create as { type?: unknown }).type;
+  if (typeof type === 'string' && shortTypeName(type) === undefined) {
+    throw new ConcordError('ERR_UNKNOWN_TYPE', 'type must be json0, json1, rich-text or text-unicode');
+  }
 }

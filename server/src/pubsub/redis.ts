@@ -28,7 +28,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   // Loaded on first use: a single-process server never pays for node-redis (~20 MB, ~0.2 s at start).
   const require = createRequire(import.meta.url);
   const { createClient: create } = require('redis') as { createClient: typeof createClient };
-  const RedisPubSub = require('sharedb-redis-pubsub') as unknown;
+  const RedisPubSub = require('sharedb-redis-pubsub') as new (options: object) => ShareDB.PubSub;
   const make = (): RedisClient => {
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** Math.min(retries, 10), maxDelay);
     // node-redis takes unix sockets as a path, not as a URL.
@@ -52,7 +52,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   // Connected in the background: a Redis that is down at start degrades this instance (/readyz) instead of
   // keeping it from starting; the clients retry until it is back.
   for (const c of [client, observer]) c.connect().catch((err: Error) => options.onError?.(err));
-  const pubsub = new (RedisPubSub as unknown as new (o: object) => ShareDB.PubSub)({ client, observer });
+  const pubsub = new RedisPubSub({ client, observer });
   let closing: Promise<void> | undefined;
   return {
     kind: 'redis',

@@ -7,6 +7,12 @@ export class DocMap<T> {
   private readonly collections = new Map<string, Map<string, T>>();
   private count = 0;
 
+  /**
+   * @param maxSize entries at most: adding one more to a full map clears it first. For memos kept per connection,
+   *   where forgetting only costs a little work again and a connection must not grow without bound.
+   */
+  constructor(private readonly maxSize = Infinity) {}
+
   get size(): number {
     return this.count;
   }
@@ -18,7 +24,13 @@ export class DocMap<T> {
   set(collection: string, id: string, value: T): this {
     let ids = this.collections.get(collection);
     if (!ids) this.collections.set(collection, (ids = new Map()));
-    if (!ids.has(id)) this.count++;
+    if (!ids.has(id)) {
+      if (this.count >= this.maxSize) {
+        this.clear();
+        return this.set(collection, id, value);
+      }
+      this.count++;
+    }
     ids.set(id, value);
     return this;
   }

@@ -23,4 +23,13 @@ describe('DocMap', () => {
     map.clear();
     expect([map.size, map.get('notes', 'n1')]).toEqual([0, undefined]);
   });
+
+  it('with a bound, starts over when a new key would pass it; updating a key never does', () => {
+    const map = new DocMap<number>(2);
+    map.set('a', '1', 1).set('b', '1', 2);
+    map.set('a', '1', 3); // an existing key: no eviction
+    expect([map.size, map.get('a', '1'), map.get('b', '1')]).toEqual([2, 3, 2]);
+    map.set('c', '1', 4); // a third key: cleared first
+    expect([map.size, map.get('a', '1'), map.get('b', '1'), map.get('c', '1')]).toEqual([1, undefined, undefined, 4]);
+  });
 });

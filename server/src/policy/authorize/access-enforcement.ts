@@ -48,8 +48,7 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
     // The create op reaches the creator's other subscriptions before afterWrite records the owner.
     if (op.create && op.m?.user === principal.sub) return;
     if (await authorizer.authorize({ principal, action: 'read', collection, id })) {
-      const decisions = memo.get(agent) ?? memo.set(agent, new DocMap()).get(agent)!;
-      if (decisions.size > 10_000) decisions.clear();
+      const decisions = memo.get(agent) ?? memo.set(agent, new DocMap(10_000)).get(agent)!;
       decisions.set(collection, id, { until: Date.now() + READ_MEMO_MS, generation: generation() });
       return;
     }

@@ -9,7 +9,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
-import { CLOSE_CODES, ERRORS, formatRetryAfter, type ErrorCode } from '@concord/shared';
+import { CLOSE_CODES, ERRORS, formatRetryAfter, isAuthMessage, type ErrorCode } from '@concord/shared';
 import { RateGate, type GateHooks, type MessageKind } from './rate-gate.js';
 import { serialize } from './serialize.js';
 import { exceedsDepth } from './json-depth.js';
@@ -92,19 +92,16 @@ export class JsonStream extends Duplex {
     this.destroy();
   }
 
-  /** Feeds one raw frame from the socket into the stream, or closes the socket if it is not a protocol message. */
+  /**
+   * Feeds one raw frame from the socket into the stream (decoded and parsed once), or closes the socket if it is not a
+   * protocol message. A stray in-band auth message (the client package always sends one) is dropped.
+   */
   receive(data: RawData, isBinary: boolean): void {
-    if (isBinary) {
-      if (!this.destroyed && !this.stoppedReading) this.reject('ERR_BINARY_FRAME');
-      return;
-    }
-    this.receiveParsed(parseMessage(data.toString(), this.options.maxJsonDepth));
-  }
-
-  /** Feeds a text frame the caller already parsed with `parseMessage` (undefined: it was not a protocol message). */
-  receiveParsed(message: Record<string, unknown> | undefined): void {
     if (this.destroyed || this.stoppedReading) return;
+    if (isBinary) return this.reject('ERR_BINARY_FRAME');
+    const message = parseMessage(data.toString(), this.options.maxJsonDepth);
     if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
+    if (message['a'] === 'auth' && isAuthMessage(message)) return;
     this.gate.push(message);
   }
 

@@ -222,19 +222,7 @@ export class WebSocketTransport {
   }
 
   private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    const { transport, stream } = (this as ClientSocket)[CLIENT];
-    transport.receive(stream, data, isBinary);
-  }
-
-  /**
-   * Delivers a frame, decoded and parsed once; a stray in-band auth message (the client package always sends one) is
-   * dropped.
-   */
-  private receive(stream: JsonStream, data: RawData, isBinary: boolean): void {
-    if (isBinary) return stream.receive(data, true);
-    const message = parseMessage(data.toString(), this.options.maxJsonDepth);
-    if (message?.['a'] === 'auth' && isAuthMessage(message)) return;
-    stream.receiveParsed(message);
+    (this as ClientSocket)[CLIENT].stream.receive(data, isBinary);
   }
 
   /** Waits for `{"a":"auth","token"}` as the first message; anything else, or nothing in time, closes the socket. */
@@ -247,7 +235,7 @@ export class WebSocketTransport {
     const deadline = setTimeout(() => stream.reject('ERR_AUTH_TIMEOUT'), this.options.authDeadlineMs);
     socket.on('close', () => clearTimeout(deadline));
     socket.on('message', (data, isBinary) => {
-      if (state === 'open') return this.receive(stream, data, isBinary);
+      if (state === 'open') return stream.receive(data, isBinary);
       if (state === 'verifying') return void queued.push(data);
       const message = isBinary ? undefined : parseMessage(data.toString(), this.options.maxJsonDepth);
       if (!message || !isAuthMessage(message)) return stream.reject('ERR_UNAUTHENTICATED');
@@ -259,7 +247,7 @@ export class WebSocketTransport {
           state = 'open';
           upgradeHeaders = undefined;
           open(who);
-          for (const data of queued.splice(0)) this.receive(stream, data, false);
+          for (const data of queued.splice(0)) stream.receive(data, false);
         }, () => stream.reject('ERR_UNAUTHENTICATED'));
     });
   }
