@@ -167,7 +167,7 @@ describe('HotDocs bounds', () => {
   it('drops the least recently written documents beyond its byte budget, never one with a commit pending', () => {
     const hot = new HotDocs({ maxBytes: 3_000 });
     const a = hot.load('c', 'a', snapshot('a', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }))!;
-    hot.advance({ entry: a, tentative: undefined }, 1, snapshot('a', 2, 'y'.repeat(1000)), JSON.stringify({ text: 'y'.repeat(1000) }), '{"v":1,"op":[]}');
+    hot.advance({ entry: a, tentative: undefined }, 1, snapshot('a', 2, 'y'.repeat(1000)), JSON.stringify({ text: 'y'.repeat(1000) }), { v: 1, op: [] }, 15);
     hot.load('c', 'b', snapshot('b', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }));
     hot.load('c', 'c', snapshot('c', 1, 'x'.repeat(1000)), JSON.stringify({ text: 'x'.repeat(1000) }));
     expect(hot.bytes).toBeLessThanOrEqual(3_000);
@@ -179,14 +179,50 @@ describe('HotDocs bounds', () => {
   it('keeps at most maxOpsBytes of recent ops per document, but every op not yet written', () => {
     const hot = new HotDocs({ maxOpsBytes: 100 });
     const entry = hot.load('c', 'd', snapshot('d', 1, ''), JSON.stringify({ text: '' }))!;
-    const op = (v: number) => JSON.stringify({ v, src: 's', seq: v, op: ['text', { es: ['z'.repeat(40)] }] });
-    for (let v = 1; v <= 6; v++) hot.advance({ entry, tentative: entry.tentative }, v, snapshot('d', v + 1, ''), JSON.stringify({ text: '' }), op(v));
+    const op = (v: number): OpRecord => ({ v, src: 's', seq: v, op: ['text', { es: ['z'.repeat(40)] }] });
+    const bytes = (v: number): number => JSON.stringify(op(v)).length;
+    for (let v = 1; v <= 6; v++) hot.advance({ entry, tentative: entry.tentative }, v, snapshot('d', v + 1, ''), JSON.stringify({ text: '' }), op(v), bytes(v));
     // six ops of ~70 bytes, all pending: all kept
     expect(hot.opsOf(entry, 1, 7)?.map((o) => o.v)).toEqual([1, 2, 3, 4, 5, 6]);
     for (let i = 0; i < 6; i++) entry.pending--; // written
-    hot.advance({ entry, tentative: entry.tentative }, 7, snapshot('d', 8, ''), JSON.stringify({ text: '' }), op(7));
+    hot.advance({ entry, tentative: entry.tentative }, 7, snapshot('d', 8, ''), JSON.stringify({ text: '' }), op(7), bytes(7));
     expect(entry.opsFrom).toBe(7); // only the pending one fits in 100 bytes
     expect(hot.opsOf(entry, 6, 8)).toBeUndefined();
     expect(hot.opsOf(entry, 7, 8)?.map((o) => o.v)).toEqual([7]);
+  });
+
+  it('keeps the newest maxOps ops of a long run in order, holding none of the dropped ones', () => {
+    const hot = new HotDocs({ maxOps: 10 });
+    const entry = hot.load('c', 'e', snapshot('e', 0, ''), JSON.stringify({ text: '' }))!;
+    for (let v = 0; v < 500; v++) {
+      const op: OpRecord = { v, src: 's', seq: v + 1, op: ['n', { ena: 1 }] };
+      hot.advance({ entry, tentative: entry.tentative }, v, snapshot('e', v + 1, ''), JSON.stringify({ text: '' }), op, 40);
+      entry.pending--; // written
+      expect(entry.opsFrom).toBe(Math.max(0, v + 1 - 10));
+      expect(hot.opsOf(entry, entry.opsFrom, v + 1)?.map((o) => o.seq)).toEqual(
+        Array.from({ length: v + 1 - entry.opsFrom }, (_, i) => entry.opsFrom + i + 1));
+    }
+    expect(hot.opsOf(entry, 489, 500)).toBeUndefined(); // 489 was dropped
+    expect(entry.opsBytes).toBe(10 * 40);
+    // Slots of dropped ops hold nothing of them, and the arrays do not grow with the run.
+    expect(entry.ops.slice(0, entry.head).every((op) => op.src === undefined)).toBe(true);
+    expect(entry.ops.length).toBeLessThan(10 + 40);
+  });
+
+  it('keeps the op as committed when ShareDB changes the object it publishes afterwards', () => {
+    const hot = new HotDocs();
+    const entry = hot.load('c', 'f', snapshot('f', 0, ''), JSON.stringify({ text: '' }))!;
+    const op: OpRecord & { c?: string; d?: string; ct?: number } = { v: 0, src: 's', seq: 1, op: ['n', { ena: 1 }], m: { ts: 5 } };
+    hot.advance({ entry, tentative: undefined }, 0, snapshot('f', 1, ''), JSON.stringify({ text: '' }), op, 60);
+    // What ShareDB does to a committed op before publishing it, and the engine's commit stamp.
+    op.c = 'c';
+    op.d = 'f';
+    op.m = undefined;
+    op.ct = 1;
+    const [cached] = hot.opsOf(entry, 0, 1)!;
+    expect(cached).toEqual({ v: 0, src: 's', seq: 1, op: ['n', { ena: 1 }], m: { ts: 5 } });
+    // Readers get copies: what a reader deletes (ShareDB deletes `m` of the ops it transforms over) stays in the cache.
+    delete cached!.m;
+    expect(hot.opsOf(entry, 0, 1)![0]!.m).toEqual({ ts: 5 });
   });
 });

@@ -45,14 +45,21 @@ export interface HotEntry {
   /** Its ops were pruned or purged: the op list may hold ops the file no longer has. */
   dropped: boolean;
   /**
-   * The ops at versions `opsFrom` .. `v - 1`, parsed once from the JSON written to the file and never handed out
-   * (readers get shallow copies, which share the `op` payload as ShareDB's own fan-out does).
+   * The ops at versions `opsFrom` .. `v - 1` are `ops[head..]`: shallow copies of the committed ops, made when they
+   * were committed and never handed out (readers get shallow copies again). Their payloads (`op`, `create`, `m`) are
+   * shared, as ShareDB's own fan-out shares them with every subscriber: nothing modifies them after a commit.
    */
   ops: OpRecord[];
-  /** JSON length of each op in `ops`, and their sum. */
+  /** JSON length of each op in `ops`, and the sum over the live ones (`head` on). */
   opSizes: number[];
   opsBytes: number;
   opsFrom: number;
+  /**
+   * Index of the oldest live op in `ops` and `opSizes`: dropping old ops moves it (the slots before it hold a
+   * placeholder, so nothing dropped stays in memory), and the arrays are compacted only now and then (see
+   * COMPACT_AFTER), not shifted by one on every commit of a hot document.
+   */
+  head: number;
   /** JSON length of the data and of the ops held: what the entry counts against `maxBytes`. */
   bytes: number;
 }
@@ -110,7 +117,7 @@ export class HotDocs {
     const entry: HotEntry = {
       collection, id, v: snapshot.v, type: snapshot.type, data: snapshot.data, dataJson, dataBytes: dataJson?.length ?? 0,
       m: snapshot.m, tentative: undefined, pending: 0, dropped: false, ops: [], opSizes: [], opsBytes: 0, opsFrom: snapshot.v,
-      bytes: dataJson?.length ?? 0,
+      head: 0, bytes: dataJson?.length ?? 0,
     };
     const previous = this.entries.get(keyOf(collection, id));
     if (previous) this.forgetEntry(previous);
@@ -137,14 +144,16 @@ export class HotDocs {
    * Records a commit handed to the group commit: the entry moves to the committed state, tentatively, and the
    * returned token stands for that commit. Returns undefined, dropping the entry, when the commit was not built on
    * the entry's latest state (then the file's version check decides alone). `dataJson` undefined: the data of a
-   * shared type, not serialized yet; its size is estimated until `measured` is told it.
+   * shared type, not serialized yet; its size is estimated until `measured` is told it. `op` is the committed op,
+   * `opBytes` the length of its JSON.
    */
   advance(
-    base: HotBase, fromV: number, snapshot: SnapshotRecord, dataJson: string | null | undefined, opJson: string,
+    base: HotBase, fromV: number, snapshot: SnapshotRecord, dataJson: string | null | undefined, op: OpRecord,
+    opBytes: number,
   ): Tentative | undefined {
     const { entry } = base;
     const key = keyOf(entry.collection, entry.id);
-    const dataBytes = dataJson === undefined ? entry.dataBytes + opJson.length : dataJson?.length ?? 0;
+    const dataBytes = dataJson === undefined ? entry.dataBytes + opBytes : dataJson?.length ?? 0;
     if (this.entries.get(key) !== entry || entry.tentative !== base.tentative || entry.v !== fromV ||
       dataBytes > this.maxDataBytes) {
       this.forgetEntry(entry);
@@ -160,24 +169,28 @@ export class HotDocs {
     entry.dataBytes = dataBytes;
     entry.m = snapshot.m;
     entry.pending++;
-    entry.ops.push(JSON.parse(opJson) as OpRecord);
-    entry.opSizes.push(opJson.length);
-    entry.opsBytes += opJson.length;
-    this.resize(entry, opJson.length);
+    entry.ops.push(copyOp(op));
+    entry.opSizes.push(opBytes);
+    entry.opsBytes += opBytes;
+    this.resize(entry, opBytes);
     // The oldest ops go first; pending ones stay (the file does not have them yet).
-    let drop = 0;
+    const { ops, opSizes } = entry;
+    let live = ops.length - entry.head;
     let dropped = 0;
-    while (entry.ops.length - drop > entry.pending &&
-      (entry.ops.length - drop > this.maxOps || entry.opsBytes - dropped > this.maxOpsBytes)) {
-      dropped += entry.opSizes[drop]!;
-      drop++;
+    while (live > entry.pending && (live > this.maxOps || entry.opsBytes - dropped > this.maxOpsBytes)) {
+      ops[entry.head] = DROPPED_OP; // released now, whatever the compaction waits for
+      dropped += opSizes[entry.head++]!;
+      live--;
     }
-    if (drop > 0) {
-      entry.ops.splice(0, drop);
-      entry.opSizes.splice(0, drop);
+    if (dropped > 0) {
       entry.opsBytes -= dropped;
       this.resize(entry, -dropped);
-      entry.opsFrom = entry.v - entry.ops.length;
+      entry.opsFrom = entry.v - live;
+      if (entry.head >= COMPACT_AFTER) {
+        ops.splice(0, entry.head);
+        opSizes.splice(0, entry.head);
+        entry.head = 0;
+      }
     }
     // Most recently written last: eviction takes the oldest.
     this.entries.delete(key);
@@ -227,7 +240,8 @@ export class HotDocs {
    */
   opsOf(entry: HotEntry, from: number, to: number): OpRecord[] | undefined {
     if (entry.dropped || from < entry.opsFrom || to > entry.v) return undefined;
-    return entry.ops.slice(from - entry.opsFrom, to - entry.opsFrom).map((op) => ({ ...op }));
+    const start = entry.head + from - entry.opsFrom;
+    return entry.ops.slice(start, start + to - from).map((op) => ({ ...op }));
   }
 
   private forgetEntry(entry: HotEntry): void {
@@ -263,6 +277,25 @@ const SHARED_TYPES = new Set(['json1', 'text-unicode', 'rich-text']);
 export function sharesData(type: string | null): boolean {
   return SHARED_TYPES.has(shortTypeName(type) ?? '');
 }
+
+/** The arrays are compacted once this many slots before `head` are unused (one splice per this many drops). */
+const COMPACT_AFTER = 32;
+const DROPPED_OP: OpRecord = Object.freeze({ v: -1 }) as OpRecord;
+
+/**
+ * The committed op as the file has it: its own fields that JSON keeps, without the ones ShareDB adds on its way out
+ * (`c`, `d`, `i`) or the engine's commit stamp. Shallow: what ShareDB sets or deletes later on the object it
+ * publishes does not reach the copy.
+ */
+function copyOp(op: OpRecord): OpRecord {
+  const copy: Record<string, unknown> = {};
+  for (const key in op) {
+    const value = (op as unknown as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== 'function' && !TRANSIENT_KEYS.has(key)) copy[key] = value;
+  }
+  return copy as unknown as OpRecord;
+}
+const TRANSIENT_KEYS = new Set(['c', 'd', 'i', 'ct']);
 
 function keyOf(collection: string, id: string): string {
   return `${collection}\n${id}`;

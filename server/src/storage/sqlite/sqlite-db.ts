@@ -119,9 +119,10 @@ export class SqliteDb extends ShareDB.DB {
       // (once per document per group commit). Other types' data is copied now, before a later op changes it.
       data: sharesData(snapshot.type ?? null) ? undefined : snapshot.data === undefined ? null : JSON.stringify(snapshot.data),
       value: snapshot.data,
-      m: snapshot.m == null ? null : JSON.stringify(snapshot.m),
+      m: undefined,
+      meta: snapshot.m,
     };
-    const tentative = base && this.hot.advance(base, op.v, snapshot as SnapshotRecord, row.data, row.op);
+    const tentative = base && this.hot.advance(base, op.v, snapshot as SnapshotRecord, row.data, op, row.op.length);
     const advanced = base && tentative ? { entry: base.entry, tentative } : undefined;
     this.groupCommit.add({ row, callback, after: base?.tentative, advanced });
     if (advanced) this.onCommitIssued?.(collection, id);

@@ -25,12 +25,19 @@ export interface CommitRow {
   data: string | null | undefined;
   /** The snapshot's data; not modified after the commit once `data` is left undefined (see `sharesData`). */
   readonly value: unknown;
-  m: string | null;
+  /** `meta` as JSON (null for null or undefined); undefined until `snapshotJson` serializes it. */
+  m: string | null | undefined;
+  /** The snapshot's metadata; never modified after the commit (each later submit works on a copy). */
+  readonly meta: unknown;
 }
 
-/** The row's snapshot data as JSON, serialized on first use: only the commit whose snapshot row is written needs it. */
+/**
+ * The row's snapshot data as JSON (and its metadata), serialized on first use: only the commit whose snapshot row is
+ * written needs them.
+ */
 export function snapshotJson(row: CommitRow): string | null {
   if (row.data === undefined) row.data = row.value === undefined ? null : JSON.stringify(row.value);
+  if (row.m === undefined) row.m = row.meta == null ? null : JSON.stringify(row.meta);
   return row.data;
 }
 
