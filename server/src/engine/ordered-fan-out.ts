@@ -40,16 +40,20 @@ export class FanOutOrder {
       const state = this.states.get(agent)?.get(index, id);
       const held = state?.unacked !== undefined && typeof op.v === 'number' && op.v > state.unacked;
       if (!state || (state.queue.length === 0 && !held)) {
-        // Nothing to wait for: an answer that comes at once goes straight through, without bookkeeping.
+        // Nothing to wait for: an answer that comes at once goes straight through, without bookkeeping (the slot
+        // is made only for an answer that comes later).
         let sync = true;
-        let early: { err: unknown } | undefined;
-        const slot: Slot = { settled: false, held: false, err: undefined, callback };
+        let answeredAtOnce = false;
+        let early: unknown;
+        let slot: Slot | undefined;
         sanitizeOp(agent, index, id, op, (err) => {
-          if (sync) early = { err };
-          else this.settle(agent, index, id, slot, err);
+          if (!sync) return this.settle(agent, index, id, slot!, err);
+          answeredAtOnce = true;
+          early = err;
         });
         sync = false;
-        if (early) return callback(early.err);
+        if (answeredAtOnce) return callback(early);
+        slot = { settled: false, held: false, err: undefined, callback };
         this.stateOf(agent, index, id).queue.push(slot);
         return;
       }

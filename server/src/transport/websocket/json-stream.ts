@@ -25,6 +25,8 @@ export interface JsonStreamOptions {
   onSlowed?: (kind: MessageKind) => void;
 }
 
+type WriteCallback = (err?: Error | null) => void;
+
 const STREAM_OF = Symbol('concord.jsonStream');
 type SocketWithStream = WebSocket & { [STREAM_OF]: JsonStream };
 
@@ -154,15 +156,29 @@ export class JsonStream extends Duplex {
     this.resumeFor(STREAM);
   }
 
-  override _write(message: unknown, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    if (this.socket.readyState !== this.socket.OPEN) return callback();
-    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
-      this.reject('ERR_SLOW_CONSUMER');
-      return callback();
-    }
+  /**
+   * Sends one message at once, past the Writable queue: writes here are synchronous and never wait (the socket has
+   * its own buffer, bounded by `maxBufferedBytes`), and ShareDB's agent ignores backpressure, so the queue's
+   * bookkeeping and its deferred callbacks would be paid on every message of every subscriber for nothing. A write
+   * after the end or the destruction of the stream is dropped, as the agent drops replies once it is closed.
+   */
+  override write(message: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (!this.writableEnded && !this.destroyed) this.send(message);
+    if (done) process.nextTick(done, null);
+    return true;
+  }
+
+  override _write(message: unknown, _encoding: BufferEncoding, callback: WriteCallback): void {
+    this.send(message);
+    callback();
+  }
+
+  private send(message: unknown): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) return this.reject('ERR_SLOW_CONSUMER');
     this.corkUntilNextTurn();
     this.socket.send(serialize(message));
-    callback();
   }
 
   /**
