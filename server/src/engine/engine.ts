@@ -27,7 +27,7 @@ import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, noteCommitted, submitFinis
 import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
 import { checkQuery } from '../policy/query-policy.js';
-import { checkPresenceValue } from '../policy/presence-policy.js';
+import { admitPresence } from '../policy/presence-policy.js';
 import { checkRequestSize } from './request-limits.js';
 import { isMissingOps, prunedError } from './history.js';
 import { storageFailure } from './error-mapping.js';
@@ -277,17 +277,8 @@ export class Engine {
       }
     });
     use(backend, 'receivePresence', async ({ agent, presence }) => {
-      const principal = sessionOf(agent)?.principal ?? ANONYMOUS;
-      const [collection, id] = splitChannel(presence.ch);
-      checkPresenceValue(presence.p);
-      const allowed = await this.policies.authorizer.authorize({ principal, action: 'presence', collection, id });
-      if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
+      await admitPresence(presence, sessionOf(agent)?.principal ?? ANONYMOUS, this.policies.authorizer);
       this.liveness.stamp(presence);
-      // Stamp the sender as the server knows it: a client cannot speak as someone else.
-      if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
-        const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
-        presence.p = { ...(presence.p as Record<string, unknown>), user };
-      }
     });
   }
 
@@ -302,11 +293,4 @@ export class Engine {
       throw new ConcordError('ERR_FORBIDDEN', 'an op may only carry its own connection id as src');
     }
   }
-
-}
-
-/** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */
-function splitChannel(channel: string): [string, string | undefined] {
-  const dot = channel.indexOf('.');
-  return dot < 0 ? [channel, undefined] : [channel.slice(0, dot), channel.slice(dot + 1)];
 }

@@ -3,6 +3,8 @@
  * as ops: plain JSON, no prototype keys, bounded depth and size.
  */
 import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
+import type { Authorizer } from '../engine/policies.js';
+import type { Principal } from '../engine/principal.js';
 
 /** Largest presence value, in UTF-16 units of its JSON: a cursor or a selection of shape ids, not a document. */
 export const MAX_PRESENCE_CHARS = 16_384;
@@ -25,4 +27,31 @@ export function checkPresenceValue(value: unknown): void {
 
 function refuse(message: string): never {
   throw new ConcordError('ERR_BAD_REQUEST', message);
+}
+
+/** Presence as a client sends it (ShareDB's `receivePresence` request): the channel and the value. */
+export interface ReceivedPresence {
+  ch: string;
+  p: unknown;
+}
+
+/**
+ * Admits presence a client sends: a well-formed value, `presence` permission on the document, and the sender
+ * stamped as the server knows it (`user`), so that a client cannot speak as someone else.
+ */
+export async function admitPresence(presence: ReceivedPresence, principal: Principal, authorizer: Authorizer): Promise<void> {
+  const [collection, id] = splitPresenceChannel(presence.ch);
+  checkPresenceValue(presence.p);
+  const allowed = await authorizer.authorize({ principal, action: 'presence', collection, id });
+  if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
+  if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
+    const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
+    presence.p = { ...(presence.p as Record<string, unknown>), user };
+  }
+}
+
+/** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */
+export function splitPresenceChannel(channel: string): [string, string | undefined] {
+  const dot = channel.indexOf('.');
+  return dot < 0 ? [channel, undefined] : [channel.slice(0, dot), channel.slice(dot + 1)];
 }

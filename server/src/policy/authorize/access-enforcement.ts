@@ -17,6 +17,7 @@ import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/m
 import { DocMap } from '../../storage/doc-map.js';
 import type { AccessStore } from '../../storage/access/access-store.js';
 import { isQueryScoped } from './rule-authorizer.js';
+import { splitPresenceChannel } from '../presence-policy.js';
 
 /** How long a connection's permission to read a document is taken as given for op fan-out. */
 const READ_MEMO_MS = 250;
@@ -62,7 +63,7 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   });
 
   use(backend, 'sendPresence', async ({ agent, presence }) => {
-    const [collection, id] = splitChannel(presence.ch);
+    const [collection, id] = splitPresenceChannel(presence.ch);
     const allowed = await authorizer.authorize({ principal: principalOf(agent), action: 'read', collection, id });
     if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not sent: read not allowed');
   });
@@ -95,9 +96,4 @@ function endSubscription(agent: EngineAgent, collection: string, id: string): vo
   stream.destroy();
   const error = new ConcordError('ERR_FORBIDDEN', `read access to ${collection}/${id} was withdrawn; the subscription ended`);
   internals.send({ a: 'op', c: collection, d: id, error: error.toJSON() });
-}
-
-function splitChannel(channel: string): [string, string | undefined] {
-  const dot = channel.indexOf('.');
-  return dot < 0 ? [channel, undefined] : [channel.slice(0, dot), channel.slice(dot + 1)];
 }

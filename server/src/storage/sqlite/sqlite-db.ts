@@ -19,7 +19,7 @@ import type {
   VersionCallback,
 } from '../sharedb-records.js';
 import { sqliteHandle, type SqliteHandleOptions } from './open-database.js';
-import { SqliteStatements, type SnapshotRow } from './sqlite-statements.js';
+import { SqliteStatements, toSnapshot } from './sqlite-statements.js';
 import { HOT_BASE, HotDocs, sharesData, type HotSnapshot } from './hot-docs.js';
 import { GroupCommit } from './group-commit.js';
 import { OtherWriters } from './other-writers.js';
@@ -73,7 +73,7 @@ export class SqliteDb extends ShareDB.DB {
     this.otherWriters = new OtherWriters(() => dataVersion.get() as number);
     this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed);
     this.engine = new MingoQueryEngine({
-      readSnapshot: (collection, id, includeMetadata) => this.readSnapshot(collection, id, includeMetadata),
+      readSnapshot: (collection, id, includeMetadata) => this.statements.readSnapshot(collection, id, includeMetadata),
       listIds: (collection) => this.statements.listIds.all(collection),
     });
   }
@@ -136,7 +136,7 @@ export class SqliteDb extends ShareDB.DB {
     callback: SnapshotCallback,
   ): void {
     if (fields?.['$submit'] === true) return this.answer(callback, () => this.submitSnapshot(collection, id));
-    this.answer(callback, () => this.readSnapshot(collection, id, wantsMetadata(fields, options)));
+    this.answer(callback, () => this.statements.readSnapshot(collection, id, wantsMetadata(fields, options)));
   }
 
   /**
@@ -160,8 +160,8 @@ export class SqliteDb extends ShareDB.DB {
     this.answer(callback, () => {
       const start = Math.max(from, entry.opsFrom);
       const cached = this.hot.opsOf(entry, start, snapshot.v);
-      if (!cached) return this.readOps(collection, id, from, snapshot.v, options?.metadata === true);
-      const ops = from < start ? this.readOps(collection, id, from, start, true).concat(cached) : cached;
+      if (!cached) return this.statements.readOps(collection, id, from, snapshot.v, options?.metadata === true);
+      const ops = from < start ? this.statements.readOps(collection, id, from, start, true).concat(cached) : cached;
       if (options?.metadata !== true) for (const op of ops) delete op.m;
       return ops;
     });
@@ -182,7 +182,7 @@ export class SqliteDb extends ShareDB.DB {
     this.answer(callback, () => {
       const includeMetadata = wantsMetadata(fields, options);
       const snapshots: Record<string, SnapshotRecord> = Object.create(null);
-      for (const id of ids) snapshots[id] = this.readSnapshot(collection, id, includeMetadata);
+      for (const id of ids) snapshots[id] = this.statements.readSnapshot(collection, id, includeMetadata);
       return snapshots;
     });
   }
@@ -195,7 +195,7 @@ export class SqliteDb extends ShareDB.DB {
     options: ReadOptions | null | undefined,
     callback: OpsCallback,
   ): void {
-    this.answer(callback, () => this.readOps(collection, id, from, to, options?.metadata === true));
+    this.answer(callback, () => this.statements.readOps(collection, id, from, to, options?.metadata === true));
   }
 
   override getOpsBulk(
@@ -209,7 +209,7 @@ export class SqliteDb extends ShareDB.DB {
       const includeMetadata = options?.metadata === true;
       const result: Record<string, OpRecord[]> = Object.create(null);
       for (const id of Object.keys(fromMap)) {
-        result[id] = this.readOps(collection, id, fromMap[id] ?? null, toMap?.[id] ?? null, includeMetadata);
+        result[id] = this.statements.readOps(collection, id, fromMap[id] ?? null, toMap?.[id] ?? null, includeMetadata);
       }
       return result;
     });
@@ -282,28 +282,6 @@ export class SqliteDb extends ShareDB.DB {
     return loaded ? this.hot.snapshotOf(loaded) : snapshot;
   }
 
-  private readSnapshot(collection: string, id: string, includeMetadata: boolean): SnapshotRecord {
-    const row = includeMetadata
-      ? this.statements.snapshotWithMeta.get(collection, id)
-      : this.statements.snapshot.get(collection, id);
-    return row ? toSnapshot(row, includeMetadata) : { id, v: 0, type: null, data: undefined, m: null };
-  }
-
-  private readOps(
-    collection: string,
-    id: string,
-    from: number | null,
-    to: number | null,
-    includeMetadata: boolean,
-  ): OpRecord[] {
-    const start = from ?? 0;
-    const end = to ?? this.statements.version.get(collection, id) ?? 0;
-    const ops = this.statements.opsRange.all(collection, id, start, end).map((json) => JSON.parse(json) as OpRecord);
-    if (ops.length < end - start) throw new Error('Missing ops');
-    if (!includeMetadata) for (const op of ops) delete op.m;
-    return ops;
-  }
-
   /** Runs `compute` now and answers on a later tick: the value, or whatever it threw. */
   private answer<T>(callback: Answer<T>, compute: () => T): void {
     let value: T;
@@ -320,14 +298,4 @@ export class SqliteDb extends ShareDB.DB {
 
 function wantsMetadata(fields: SnapshotFields, options: ReadOptions | null | undefined): boolean {
   return fields?.['$submit'] === true || options?.metadata === true;
-}
-
-function toSnapshot(row: SnapshotRow, includeMetadata: boolean): SnapshotRecord {
-  return {
-    id: row.id,
-    v: row.v,
-    type: row.type,
-    data: row.data === null ? undefined : (JSON.parse(row.data) as unknown),
-    m: includeMetadata && row.m != null ? (JSON.parse(row.m) as SnapshotRecord['m']) : null,
-  };
 }

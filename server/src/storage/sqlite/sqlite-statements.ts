@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { OpRecord, SnapshotRecord } from '../sharedb-records.js';
 
 /** A `snapshots` row; `data` and `m` are JSON text, `m` is NULL when not selected. */
 export interface SnapshotRow {
@@ -118,4 +119,30 @@ export class SqliteStatements {
       return true;
     });
   }
+
+  /** A document's snapshot as ShareDB wants it; version 0 and no type for one never created. */
+  readSnapshot(collection: string, id: string, includeMetadata: boolean): SnapshotRecord {
+    const row = includeMetadata ? this.snapshotWithMeta.get(collection, id) : this.snapshot.get(collection, id);
+    return row ? toSnapshot(row, includeMetadata) : { id, v: 0, type: null, data: undefined, m: null };
+  }
+
+  /** The ops at versions `from` .. `to` - 1 (null: from 0, to the current version); "Missing ops" if any is gone. */
+  readOps(collection: string, id: string, from: number | null, to: number | null, includeMetadata: boolean): OpRecord[] {
+    const start = from ?? 0;
+    const end = to ?? this.version.get(collection, id) ?? 0;
+    const ops = this.opsRange.all(collection, id, start, end).map((json) => JSON.parse(json) as OpRecord);
+    if (ops.length < end - start) throw new Error('Missing ops');
+    if (!includeMetadata) for (const op of ops) delete op.m;
+    return ops;
+  }
+}
+
+export function toSnapshot(row: SnapshotRow, includeMetadata: boolean): SnapshotRecord {
+  return {
+    id: row.id,
+    v: row.v,
+    type: row.type,
+    data: row.data === null ? undefined : (JSON.parse(row.data) as unknown),
+    m: includeMetadata && row.m != null ? (JSON.parse(row.m) as SnapshotRecord['m']) : null,
+  };
 }
