@@ -154,6 +154,10 @@ async function main() {
   for (const scenario of selected) {
     if (interrupted) break;
     const targets = scenario.targets.filter((t) => wantedTargets.includes(t));
+    if (targets.length === 0) {
+      log(`▷ ${scenario.title}  [${scenario.id}]: not run (--targets leaves none of ${scenario.targets.join(', ')})`);
+      continue;
+    }
     const skipped = {};
     for (const t of targets) if (refused.has(t)) skipped[t] = `refused: data folder on ${dataFs}`;
     if (scenario.needsRedis && !redisAvailable()) for (const t of targets) skipped[t] = 'redis-server not installed';
