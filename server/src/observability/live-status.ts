@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { useSync } from '../engine/middleware.js';
+import { DocMap } from '../storage/doc-map.js';
 
 export interface StatusSample {
   /** Epoch ms at the end of the second. */
@@ -24,9 +25,16 @@ export interface LiveStatusReport {
 
 const WINDOW = 60;
 
+/** Commits per second of one document over the last WINDOW seconds, the newest last. */
+interface DocCounts {
+  readonly collection: string;
+  readonly id: string;
+  readonly counts: number[];
+}
+
 export class LiveStatus {
   private readonly history: StatusSample[] = [];
-  private readonly perDoc = new Map<string, number[]>();
+  private readonly perDoc = new DocMap<DocCounts>();
   private second = { ops: 0, rejected: 0, latencies: [] as number[] };
   private readonly timer: NodeJS.Timeout;
 
@@ -37,9 +45,12 @@ export class LiveStatus {
     useSync(engine.backend, 'afterWrite', (request) => {
       this.second.ops++;
       this.second.latencies.push(Date.now() - request.start);
-      const key = `${request.collection}\n${request.id}`;
-      const counts = this.perDoc.get(key) ?? this.perDoc.set(key, new Array<number>(WINDOW).fill(0)).get(key)!;
-      counts[counts.length - 1]! += 1;
+      let doc = this.perDoc.get(request.collection, request.id);
+      if (!doc) {
+        doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0) };
+        this.perDoc.set(request.collection, request.id, doc);
+      }
+      doc.counts[WINDOW - 1]! += 1;
     });
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
@@ -50,11 +61,8 @@ export class LiveStatus {
   }
 
   report(): LiveStatusReport {
-    const hottest = [...this.perDoc.entries()]
-      .map(([key, counts]) => {
-        const [collection = '', id = ''] = key.split('\n');
-        return { collection, id, opsLastMinute: counts.reduce((a, b) => a + b, 0) };
-      })
+    const hottest = [...this.perDoc.values()]
+      .map(({ collection, id, counts }) => ({ collection, id, opsLastMinute: counts.reduce((a, b) => a + b, 0) }))
       .sort((a, b) => b.opsLastMinute - a.opsLastMinute).slice(0, 10);
     return {
       connections: this.connections(),
@@ -71,10 +79,10 @@ export class LiveStatus {
     this.history.push({ t: Date.now(), opsPerSec: this.second.ops, rejectedPerSec: this.second.rejected, p50Ms: at(0.5), p99Ms: at(0.99) });
     if (this.history.length > WINDOW) this.history.shift();
     this.second = { ops: 0, rejected: 0, latencies: [] };
-    for (const [key, counts] of this.perDoc) {
+    for (const { collection, id, counts } of [...this.perDoc.values()]) {
       counts.shift();
       counts.push(0);
-      if (counts.every((c) => c === 0)) this.perDoc.delete(key);
+      if (counts.every((c) => c === 0)) this.perDoc.delete(collection, id);
     }
   }
 }

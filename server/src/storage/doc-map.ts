@@ -35,11 +35,13 @@ export class DocMap<T> {
     return this;
   }
 
+  /**
+   * A collection's inner map stays when its last entry goes: memos that add and remove the same document on every
+   * op (in-flight submits, fan-out order) would otherwise build a new one each time. There are few collections.
+   */
   delete(collection: string, id: string): boolean {
-    const ids = this.collections.get(collection);
-    if (!ids?.delete(id)) return false;
+    if (!this.collections.get(collection)?.delete(id)) return false;
     this.count--;
-    if (ids.size === 0) this.collections.delete(collection);
     return true;
   }
 
