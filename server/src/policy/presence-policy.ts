@@ -4,6 +4,7 @@
  */
 import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
 import type { Authorizer } from '../engine/policies.js';
+import type { PresenceMessage } from '../engine/middleware.js';
 import type { Principal } from '../engine/principal.js';
 
 /** Largest presence value, in UTF-16 units of its JSON: a cursor or a selection of shape ids, not a document. */
@@ -29,17 +30,11 @@ function refuse(message: string): never {
   throw new ConcordError('ERR_BAD_REQUEST', message);
 }
 
-/** Presence as a client sends it (ShareDB's `receivePresence` request): the channel and the value. */
-export interface ReceivedPresence {
-  ch: string;
-  p: unknown;
-}
-
 /**
  * Admits presence a client sends: a well-formed value, `presence` permission on the document, and the sender
  * stamped as the server knows it (`user`), so that a client cannot speak as someone else.
  */
-export async function admitPresence(presence: ReceivedPresence, principal: Principal, authorizer: Authorizer): Promise<void> {
+export async function admitPresence(presence: PresenceMessage, principal: Principal, authorizer: Authorizer): Promise<void> {
   const [collection, id] = splitPresenceChannel(presence.ch);
   checkPresenceValue(presence.p);
   const allowed = await authorizer.authorize({ principal, action: 'presence', collection, id });

@@ -283,19 +283,17 @@ const COMPACT_AFTER = 32;
 const DROPPED_OP: OpRecord = Object.freeze({ v: -1 }) as OpRecord;
 
 /**
- * The committed op as the file has it: its own fields that JSON keeps, without the ones ShareDB adds on its way out
- * (`c`, `d`, `i`) or the engine's commit stamp. Shallow: what ShareDB sets or deletes later on the object it
- * publishes does not reach the copy.
+ * The committed op as the file has it (the fields its JSON keeps), taken at commit time: shallow, so what ShareDB
+ * sets or deletes later on the object it publishes (`c`, `d`, `m`, the engine's commit stamp) does not reach it.
  */
 function copyOp(op: OpRecord): OpRecord {
   const copy: Record<string, unknown> = {};
-  for (const key in op) {
+  for (const key of Object.keys(op)) {
     const value = (op as unknown as Record<string, unknown>)[key];
-    if (value !== undefined && typeof value !== 'function' && !TRANSIENT_KEYS.has(key)) copy[key] = value;
+    if (value !== undefined && typeof value !== 'function') copy[key] = value;
   }
   return copy as unknown as OpRecord;
 }
-const TRANSIENT_KEYS = new Set(['c', 'd', 'i', 'ct']);
 
 function keyOf(collection: string, id: string): string {
   return `${collection}\n${id}`;
