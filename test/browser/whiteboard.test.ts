@@ -24,13 +24,18 @@ async function onlyShape(page: Page): Promise<[string, Shape]> {
 }
 
 /** Drags the shape `id` of `page` by (dx, dy) with the mouse, in steps. */
-async function drag(page: Page, id: string, dx: number, dy: number): Promise<void> {
+/** Drags a shape; with `holdMs`, holds the pointer still halfway for that long, as a hesitating user does. */
+async function drag(page: Page, id: string, dx: number, dy: number, holdMs = 0): Promise<void> {
   const box = await page.locator(`[data-id="${id}"]`).boundingBox();
   if (!box) throw new Error('shape not drawn');
   const x = box.x + box.width / 2;
   const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
   await page.mouse.down();
+  if (holdMs > 0) {
+    await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 6 });
+    await page.waitForTimeout(holdMs);
+  }
   await page.mouse.move(x + dx, y + dy, { steps: 12 });
   await page.mouse.up();
 }
@@ -63,7 +68,8 @@ describe('whiteboard demo in the browser', () => {
     await a.page.click('#add-rect');
     const [id, start] = await onlyShape(b.page);
     await a.page.keyboard.press('Escape');
-    await drag(a.page, id, 200, 60);
+    // Held still for longer than the undo capture time (500 ms): still one drag, so still one undo step.
+    await drag(a.page, id, 200, 60, 800);
     await waitFor('moved in B', async () => (await shapes(b.page))[id]?.x === start.x + 200);
     await b.page.click(`[data-id="${id}"]`);
     await b.page.locator('#color').fill('#ff0000');

@@ -95,6 +95,11 @@ export class JsonStore<T extends object> {
     return true;
   }
 
+  /** Starts one undo step that takes every edit until stopCapturing(), however slow (for example on pointer down). */
+  startCapturing(): void {
+    this.undoManager.startCapturing();
+  }
+
   /** Ends the current undo step (for example on pointer up after a drag). */
   stopCapturing(): void {
     this.undoManager.stopCapturing();

@@ -22,6 +22,7 @@ export interface Board {
 
 export interface BoardHandlers {
   select(id: string | null): void;
+  dragStart(id: string): void;
   drag(id: string, x: number, y: number): void;
   dragEnd(id: string): void;
   pointer(point: { x: number; y: number } | null): void;
@@ -95,6 +96,7 @@ export class BoardView {
     if (!id || !shape) return;
     const p = this.point(event);
     this.dragging = { id, dx: p.x - shape.x, dy: p.y - shape.y };
+    this.handlers.dragStart(id);
     this.svg.setPointerCapture(event.pointerId);
   };
 

@@ -26,12 +26,13 @@ async function main(): Promise<void> {
       publish();
       render();
     },
+    // One drag, one undo step, however long the pointer is held still on the way.
+    dragStart: () => store.startCapturing(),
     drag: (id, x, y) => {
       if (!store.get(['shapes', id])) return;
       store.replace(['shapes', id, 'x'], x);
       store.replace(['shapes', id, 'y'], y);
     },
-    // One drag, one undo step.
     dragEnd: () => store.stopCapturing(),
     pointer: (point) => {
       pointer = point;

@@ -41,6 +41,8 @@ export class UndoManager<Op, Snapshot> {
   private undoStack: Op[] = [];
   private redoStack: Op[] = [];
   private lastRecordedAt = Number.NEGATIVE_INFINITY;
+  /** Between startCapturing() and stopCapturing(): 'empty' until the step's first op, then 'open'. */
+  private held: 'off' | 'empty' | 'open' = 'off';
 
   constructor(type: UndoType<Op, Snapshot>, options: UndoOptions = {}) {
     this.type = type;
@@ -63,7 +65,8 @@ export class UndoManager<Op, Snapshot> {
     const inverse = this.type.invert(op, before);
     const now = this.now();
     const top = this.undoStack[this.undoStack.length - 1];
-    if (top !== undefined && now - this.lastRecordedAt < this.captureMs) {
+    const merge = this.held === 'off' ? now - this.lastRecordedAt < this.captureMs : this.held === 'open';
+    if (top !== undefined && merge) {
       // The inverse takes the current doc back to `before`, where the previous step's inverse applies.
       this.undoStack[this.undoStack.length - 1] = this.type.compose(inverse, top);
     } else {
@@ -71,6 +74,7 @@ export class UndoManager<Op, Snapshot> {
       if (this.undoStack.length > this.maxSteps) this.undoStack.shift();
     }
     this.lastRecordedAt = now;
+    if (this.held === 'empty') this.held = 'open';
     this.redoStack = [];
   }
 
@@ -90,9 +94,15 @@ export class UndoManager<Op, Snapshot> {
     return this.move(this.redoStack, this.undoStack, current);
   }
 
+  /** Starts a step that takes every own op until stopCapturing(), however far apart (e.g. pointer down to up). */
+  startCapturing(): void {
+    this.held = 'empty';
+  }
+
   /** Ends the current undo step: the next own op starts a new one. */
   stopCapturing(): void {
     this.lastRecordedAt = Number.NEGATIVE_INFINITY;
+    this.held = 'off';
   }
 
   clear(): void {

@@ -114,6 +114,29 @@ describe('rich-text undo', () => {
     peer.undoStep();
     expect(text(peer.doc)).toBe('');
   });
+
+  it('keeps every own edit between startCapturing and stopCapturing in one step, however far apart', () => {
+    let now = 0;
+    const undo = new UndoManager(richTextUndo, { captureMs: 500, now: () => now });
+    const peer = new Peer('A', richText, undo, new Delta());
+    peer.edit(ins(0, 'x'));
+    now = 100;
+    undo.startCapturing();
+    for (const [i, ch] of [...'abc'].entries()) {
+      now += 2000;
+      peer.edit(ins(1 + i, ch));
+    }
+    undo.stopCapturing();
+    now += 100;
+    peer.edit(ins(4, 'd'));
+    expect(text(peer.doc)).toBe('xabcd');
+    peer.undoStep();
+    expect(text(peer.doc)).toBe('xabc');
+    peer.undoStep();
+    expect(text(peer.doc)).toBe('x');
+    peer.undoStep();
+    expect(text(peer.doc)).toBe('');
+  });
 });
 
 type Board = { shapes: Record<string, { x: number; y: number; color: string }> };
