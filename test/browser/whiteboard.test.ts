@@ -23,8 +23,10 @@ async function onlyShape(page: Page): Promise<[string, Shape]> {
   return waitFor('one shape', async () => Object.entries(await shapes(page))[0]);
 }
 
-/** Drags the shape `id` of `page` by (dx, dy) with the mouse, in steps. */
-/** Drags a shape; with `holdMs`, holds the pointer still halfway for that long, as a hesitating user does. */
+/**
+ * Drags the shape `id` of `page` by (dx, dy) with the mouse, in steps; with `holdMs`, holds the pointer still halfway
+ * for that long, as a hesitating user does.
+ */
 async function drag(page: Page, id: string, dx: number, dy: number, holdMs = 0): Promise<void> {
   const box = await page.locator(`[data-id="${id}"]`).boundingBox();
   if (!box) throw new Error('shape not drawn');

@@ -41,8 +41,8 @@ export class UndoManager<Op, Snapshot> {
   private undoStack: Op[] = [];
   private redoStack: Op[] = [];
   private lastRecordedAt = Number.NEGATIVE_INFINITY;
-  /** Between startCapturing() and stopCapturing(): 'empty' until the step's first op, then 'open'. */
-  private held: 'off' | 'empty' | 'open' = 'off';
+  /** Between startCapturing() and stopCapturing(): own ops join the open step however far apart they come. */
+  private holding = false;
 
   constructor(type: UndoType<Op, Snapshot>, options: UndoOptions = {}) {
     this.type = type;
@@ -65,8 +65,8 @@ export class UndoManager<Op, Snapshot> {
     const inverse = this.type.invert(op, before);
     const now = this.now();
     const top = this.undoStack[this.undoStack.length - 1];
-    const merge = this.held === 'off' ? now - this.lastRecordedAt < this.captureMs : this.held === 'open';
-    if (top !== undefined && merge) {
+    const captureMs = this.holding ? Number.POSITIVE_INFINITY : this.captureMs;
+    if (top !== undefined && now - this.lastRecordedAt < captureMs) {
       // The inverse takes the current doc back to `before`, where the previous step's inverse applies.
       this.undoStack[this.undoStack.length - 1] = this.type.compose(inverse, top);
     } else {
@@ -74,7 +74,6 @@ export class UndoManager<Op, Snapshot> {
       if (this.undoStack.length > this.maxSteps) this.undoStack.shift();
     }
     this.lastRecordedAt = now;
-    if (this.held === 'empty') this.held = 'open';
     this.redoStack = [];
   }
 
@@ -96,13 +95,14 @@ export class UndoManager<Op, Snapshot> {
 
   /** Starts a step that takes every own op until stopCapturing(), however far apart (e.g. pointer down to up). */
   startCapturing(): void {
-    this.held = 'empty';
+    this.stopCapturing();
+    this.holding = true;
   }
 
   /** Ends the current undo step: the next own op starts a new one. */
   stopCapturing(): void {
     this.lastRecordedAt = Number.NEGATIVE_INFINITY;
-    this.held = 'off';
+    this.holding = false;
   }
 
   clear(): void {
