@@ -3,18 +3,22 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { JsonStream } from '../../../server/dist/transport/websocket/json-stream.js';
 
-/** A ws stand-in that records, per send, whether the TCP socket underneath was corked (held for one writev). */
+/**
+ * A ws stand-in whose TCP socket records, per frame written to it, whether it was corked (held for one writev).
+ * The frames here are short: a 2-byte header, then the JSON.
+ */
 function fakeSocket() {
   const events: string[] = [];
   let corks = 0;
   const raw = {
     destroyed: false,
+    writable: true,
     cork: () => { corks++; },
     uncork: () => { corks--; events.push('uncork'); },
+    write: (frame: Buffer) => events.push(`${corks > 0 ? 'held' : 'sent'} ${(JSON.parse(frame.subarray(2).toString()) as { v: number }).v}`),
   };
   const socket = Object.assign(new EventEmitter(), {
     OPEN: 1, CONNECTING: 0, readyState: 1, bufferedAmount: 0, isPaused: false, _socket: raw,
-    send: (text: string) => events.push(`${corks > 0 ? 'held' : 'sent'} ${(JSON.parse(text) as { v: number }).v}`),
     pause() {}, resume() {}, close() {}, terminate() {},
   });
   return { socket: socket as unknown as WebSocket, events };

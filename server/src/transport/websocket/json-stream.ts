@@ -4,14 +4,15 @@
  * Unlike ShareDB's example stack (websocket-json-stream), nothing a client sends can make this stream emit an
  * unhandled 'error': a frame that is binary, not JSON, not a JSON object, or nested too deeply closes this one
  * socket with a close code and an `ERR_*` reason, and the process and every other client carry on. Outbound
- * messages are serialized once here; when a slow reader lets more than `maxBufferedBytes` pile up, the socket is
- * closed with 1013 instead of letting the server's memory grow.
+ * messages are framed here (an op once for all its recipients) and written to the socket; when a slow reader lets
+ * more than `maxBufferedBytes` pile up, the socket is closed with 1013 instead of letting the server's memory grow.
  */
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, formatRetryAfter, isAuthMessage, type ErrorCode } from '@concord/shared';
 import { RateGate, type GateHooks, type MessageKind } from './rate-gate.js';
-import { serialize } from './serialize.js';
+import { frameMessage } from './serialize.js';
 import { exceedsDepth } from './json-depth.js';
 
 export interface JsonStreamOptions {
@@ -177,8 +178,10 @@ export class JsonStream extends Duplex {
   private send(message: unknown): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) return this.reject('ERR_SLOW_CONSUMER');
-    this.corkUntilNextTurn();
-    this.socket.send(serialize(message));
+    const raw = rawSocketOf(this.socket);
+    if (!raw?.writable) return;
+    this.corkUntilNextTurn(raw);
+    raw.write(frameMessage(message));
   }
 
   /**
@@ -188,9 +191,7 @@ export class JsonStream extends Duplex {
    * first one held too, so a busy turn costs it one system call, not two. A lone message (an ack on a quiet
    * document) goes out at once.
    */
-  private corkUntilNextTurn(): void {
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
-    if (!raw || raw.destroyed) return;
+  private corkUntilNextTurn(raw: Socket): void {
     this.writesThisTurn++;
     if (this.writesThisTurn === 1) {
       setImmediate(() => {
@@ -215,6 +216,15 @@ export class JsonStream extends Duplex {
   terminate(): void {
     this.socket.terminate();
   }
+}
+
+/**
+ * The TCP socket under a WebSocket (ws keeps it as `_socket`). Frames are written to it directly: every message is
+ * framed once (see serialize.ts) and ws's sender would frame and encode it again per recipient. With
+ * permessage-deflate off ws writes its own frames (ping, pong, close) straight to this socket too, so order is kept.
+ */
+function rawSocketOf(socket: WebSocket): Socket | undefined {
+  return (socket as unknown as { _socket?: Socket })._socket;
 }
 
 /** Parses a text frame into a ShareDB message: a JSON object (not an array, not null) within the depth limit. */

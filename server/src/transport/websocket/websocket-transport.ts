@@ -89,6 +89,7 @@ export class WebSocketTransport {
     this.logger = logger;
     this.perAddress = new ConnectionCounter(options.connectionsPerIp);
     // maxPayload makes ws close oversize messages with 1009 before they are buffered whole.
+    // perMessageDeflate off: JsonStream writes its frames straight to the TCP socket, uncompressed.
     // clientTracking off: `clients` here tracks connections (ws's own set would add a listener to each).
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.heartbeat = setInterval(() => this.reapDeadPeers(), options.heartbeatMs);
