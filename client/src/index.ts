@@ -24,6 +24,7 @@ export type { ThreeWayMerge, DeltaInput } from './recovery/three-way-merge.js';
 
 export { PresenceChannel } from './presence/presence-channel.js';
 export type { PresenceChannelOptions, PresenceEvents, Remote } from './presence/presence-channel.js';
+export { applyWithdrawalsOnArrival } from './presence/withdrawal-on-arrival.js';
 export { WhoIsHere, participantsOf } from './presence/who-is-here.js';
 export type { Participant, WhoIsHereEvents } from './presence/who-is-here.js';
 export { Coalescer, REAL_CLOCK } from './presence/coalescer.js';

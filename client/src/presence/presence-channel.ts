@@ -6,6 +6,9 @@
  * withdraws and removes exactly the listeners the constructor added. The server stamps every payload with the
  * sender's `user`, so what arrives is `T & PresenceIdentity`; the channel adds this client's `label`, if any.
  *
+ * A withdrawal (another sender's null) applies as soon as it arrives, even when it is older than this client's
+ * document, which stock ShareDB would hold forever (see withdrawal-on-arrival.ts).
+ *
  * Across reconnects: while disconnected nobody's presence can be known (and whoever leaves meanwhile would stay as
  * a ghost), so remote presences are dropped (`receive` with null) when the connection goes; on reconnecting, ShareDB
  * asks the others to send theirs again, and this channel re-sends its own last value, which the server had cleared.
@@ -17,6 +20,7 @@ import { Coalescer, REAL_CLOCK, type Clock } from './coalescer.js';
 import { Emitter } from '../connection/emitter.js';
 import { asError, errorCode } from '../connection/errors.js';
 import type { PresenceIdentity } from './identity.js';
+import { applyWithdrawalsOnArrival } from './withdrawal-on-arrival.js';
 
 export interface PresenceChannelOptions {
   /** Most presence updates sent per second. Default 20. */
@@ -49,6 +53,7 @@ export class PresenceChannel<T extends object> {
   constructor(connection: Connection, collection: string, id: string, options: PresenceChannelOptions = {}) {
     this.connection = connection;
     this.presence = connection.getDocPresence(collection, id) as Presence<Remote<T> | null>;
+    applyWithdrawalsOnArrival(this.presence);
     this.label = options.label;
     this.presence.on('receive', this.onReceive);
     this.presence.on('error', this.onError);

@@ -1,9 +1,11 @@
 /**
  * PresenceChannel against an in-process ShareDB backend (no network): a fast pointer is coalesced to at most 20
- * updates a second with the last position always arriving, the label rides along, and destroy withdraws.
+ * updates a second with the last position always arriving, the label rides along, and destroy withdraws, even
+ * when the withdrawal reaches the other side after an op that side made at the same time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import ShareDB from 'sharedb';
+import type { Connection } from 'sharedb/lib/client/index.js';
 import { registerTypes, type BoardPresence, type TypeRegistry } from '@concord/shared';
 import { openDoc, PresenceChannel } from '@concord/client';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -15,12 +17,14 @@ afterEach(async () => {
   await new Promise<void>((resolve) => (backend ? backend.close(() => resolve()) : resolve()));
 });
 
-async function channels(): Promise<[PresenceChannel<BoardPresence>, PresenceChannel<BoardPresence>]> {
+type Channels = [PresenceChannel<BoardPresence>, PresenceChannel<BoardPresence>, Connection];
+
+async function channels(): Promise<Channels> {
   backend = new ShareDB({ presence: true, doNotForwardSendPresenceErrorsToClient: true });
   const [a, b] = [backend.connect(), backend.connect()];
   await openDoc(a, 'boards', 'b1', { type: 'json1', data: { shapes: {} } });
   await openDoc(b, 'boards', 'b1', { type: 'json1', data: { shapes: {} } });
-  return [new PresenceChannel<BoardPresence>(a, 'boards', 'b1', { label: 'Ann' }), new PresenceChannel<BoardPresence>(b, 'boards', 'b1')];
+  return [new PresenceChannel<BoardPresence>(a, 'boards', 'b1', { label: 'Ann' }), new PresenceChannel<BoardPresence>(b, 'boards', 'b1'), b];
 }
 
 describe('PresenceChannel', () => {
@@ -43,6 +47,29 @@ describe('PresenceChannel', () => {
     expect([...bob.others.values()][0]).toMatchObject({ pointer: { x: 200, y: 0 }, label: 'Ann' });
     ann.destroy();
     await waitFor('withdrawn', () => bob.others.size === 0);
+    bob.destroy();
+  });
+
+  it('a withdrawal that arrives older than the receiver\'s document still removes the sender', async () => {
+    // Bob edits while Ann withdraws. The server stamps Ann's null with the version before Bob's op (still being
+    // committed), so Bob, acked meanwhile, gets it stale. ShareDB's client would then ask Ann to send her presence
+    // again, which she does not, having none, and would show her forever.
+    const [ann, bob, bobConnection] = await channels();
+    const gone: string[] = [];
+    bob.on('receive', (id, value) => value === null && gone.push(id));
+    ann.update({ pointer: { x: 1, y: 1 }, selection: [] });
+    await waitFor('Ann seen', () => bob.others.size === 1);
+    backend?.use('commit', (_context, next) => setTimeout(next, 50));
+    const bobDoc = bobConnection.get('boards', 'b1');
+    const acked = new Promise<void>((resolve, reject) => {
+      bobDoc.submitOp(['shapes', 's1', { i: { x: 1 } }], {}, (err) => (err ? reject(err) : resolve()));
+    });
+    ann.clear();
+    await acked;
+    await waitFor('Ann withdrawn at Bob', () => bob.others.size === 0);
+    expect(gone).toEqual([ann.localId]);
+    expect(bobDoc.version).toBe(2);
+    ann.destroy();
     bob.destroy();
   });
 });
