@@ -9,7 +9,7 @@
  *
  * Options:
  *   --quick            every scenario for ~1 s with reduced client counts (CI); under ~2 minutes
- *   --reps N           repetitions of the throughput scenarios (median reported)
+ *   --reps N           repetitions of the throughput scenarios and of idle-1000 (median reported)
  *   --duration S       measured seconds of every throughput / latency run (after a warm-up)
  *   --only a,b         only these scenario ids (see --list)
  *   --targets a,b      only these targets: stock, memory, sqlite-process, sqlite-power
@@ -267,6 +267,11 @@ async function runScenario(scenario, targets, dataDir) {
             if (!servers[t].alive()) {
               out[t].errors.push(`server died: ${servers[t].output().slice(-500)}`);
               servers[t] = await startTarget(t, scenario, dataDir);
+            } else if (scenario.freshServerPerRep && (rep > 0 || attempt > 1)) {
+              // Memory scenarios: a server that already held the last rep's clients has grown its tables and
+              // compiled its code, so a second rep on it measures less than a first.
+              await servers[t].stop();
+              servers[t] = await startTarget(t, scenario, dataDir);
             }
             if (!loadgen.alive()) loadgen = await openLoadgen({ label: `loadgen (${scenario.id})` });
             result = await measured([servers[t].pid], loadgen.pid, () => runJob(loadgen, scenario, t, servers[t], rep, attempt));
@@ -331,11 +336,15 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
     });
     const forcedGc = Boolean(mem.baseline?.forcedGc && mem.loaded?.forcedGc);
     const delta = mem.loaded?.rss != null && mem.baseline?.rss != null ? mem.loaded.rss - mem.baseline.rss : null;
+    const youngDelta = mem.loaded?.young != null && mem.baseline?.young != null ? mem.loaded.young - mem.baseline.young : null;
+    const perClient = (bytes) => (bytes === null ? null : Math.round((bytes / result.clients / 1024) * 10) / 10);
     return {
       ...result,
       rssBaseline: mem.baseline?.rss ?? null, rssLoaded: mem.loaded?.rss ?? null, forcedGc,
       heapBaseline: mem.baseline?.heapUsed ?? null, heapLoaded: mem.loaded?.heapUsed ?? null,
-      kbPerClient: delta === null ? null : Math.round((delta / result.clients / 1024) * 10) / 10,
+      youngBaseline: mem.baseline?.young ?? null, youngLoaded: mem.loaded?.young ?? null,
+      kbPerClient: perClient(delta),
+      kbPerClientNoYoung: delta === null || youngDelta === null ? null : perClient(delta - youngDelta),
       heapKbPerClient: mem.loaded?.heapUsed != null && mem.baseline?.heapUsed != null
         ? Math.round(((mem.loaded.heapUsed - mem.baseline.heapUsed) / result.clients / 1024) * 10) / 10 : null,
     };

@@ -177,7 +177,7 @@ export function startServer({ kind, env = {}, label, timeoutMs = 45_000 }) {
           child.kill('SIGUSR2');
           const report = await reported;
           await new Promise((r) => setTimeout(r, 100));
-          return { rss: vmRss(child.pid), forcedGc: Boolean(report?.gc), heapUsed: report?.heapUsed ?? null };
+          return { rss: vmRss(child.pid), forcedGc: Boolean(report?.gc), heapUsed: report?.heapUsed ?? null, young: report?.young ?? null };
         },
         async stop() {
           if (!alive(child)) return exited;

@@ -30,6 +30,8 @@ export const LIMIT_PROFILES = {
 
 const f0 = (v) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'));
 const f1 = (v) => (v == null ? '—' : v.toFixed(1));
+const youngMb = (x) => (x.youngBaseline == null || x.youngLoaded == null ? 'n/a'
+  : `${(x.youngBaseline / 2 ** 20).toFixed(1)} → ${(x.youngLoaded / 2 ** 20).toFixed(1)} MiB`);
 const mb = (x) => (x.rssBaseline == null || x.rssLoaded == null ? 'RSS n/a'
   : `RSS ${(x.rssBaseline / 2 ** 20).toFixed(1)} → ${(x.rssLoaded / 2 ** 20).toFixed(1)} MiB`);
 const ms = (s) => (s?.p50 == null ? '—' : `p50 ${s.p50.toFixed(2)} / p99 ${s.p99.toFixed(2)} ms`);
@@ -92,13 +94,17 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
       [remoteP99()], q(100_000, 20_000)),
     {
       id: 'idle-1000', title: `${idle1000.toLocaleString('en-US')} idle clients, each subscribed to its own doc`, kind: 'idle',
-      targets: ALL, limits: 'off', compare: true, reps: 1,
+      // Three reps, each on a fresh server: V8's young generation alone moves one run's RSS figure by up to
+      // ±15 KB per client.
+      targets: ALL, limits: 'off', compare: true, reps: r(3), freshServerPerRep: true,
       job: { kind: 'idle', clients: idle1000, createDocs: true, settleMs: q(2000, 500), parallel: 100 },
       timeoutMs: 240_000,
-      describe: 'docs created first; RSS (VmRSS) after a forced GC before and after the clients connect and subscribe',
-      summarize: (x) => `${x.open}/${x.clients} open, ${f1(x.kbPerClient)} KB RSS/client (${mb(x)}; heap ${f1(x.heapKbPerClient)} KB/client), forced GC ${x.forcedGc ? 'yes' : 'NO'}, connect ${x.connectSec} s`,
+      describe: 'docs created first; RSS (VmRSS) after a forced GC before and after the clients connect and subscribe; also without V8\'s young generation',
+      summarize: (x) => `${x.open}/${x.clients} open, ${f1(x.kbPerClient)} KB RSS/client (${mb(x)}; young generation ${youngMb(x)}; `
+        + `without it ${f1(x.kbPerClientNoYoung)} KB/client; heap ${f1(x.heapKbPerClient)} KB/client), forced GC ${x.forcedGc ? 'yes' : 'NO'}, connect ${x.connectSec} s`,
       rows: [
         { label: 'KB RSS per client', get: (x) => x.kbPerClient, fmt: f1, better: 'lower', stock: quick ? undefined : 25, stockNote: quick ? '(25 at 1,000)' : undefined },
+        { label: 'KB RSS/client w/o young gen', get: (x) => x.kbPerClientNoYoung, fmt: f1, better: 'lower' },
         { label: 'KB heap per client', get: (x) => x.heapKbPerClient, fmt: f1, better: 'lower' },
       ],
     },
