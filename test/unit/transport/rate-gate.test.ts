@@ -39,6 +39,18 @@ describe('RateGate', () => {
     expect(delivered.length).toBe(101);
   });
 
+  it('counts presence requests as presence: each one makes every other subscriber send its presence again', () => {
+    const delivered: string[] = [];
+    const gate = new RateGate({ opsPerSec: 0, presencePerSec: 2 }, {
+      pause: () => undefined, resume: () => undefined, deliver: (m) => delivered.push(m['a'] as string), abuse: () => undefined,
+    });
+    for (let n = 0; n < 3; n++) gate.push({ a: 'pr', ch: 'notes.a' });
+    gate.push({ a: 'p', ch: 'notes.a' });
+    expect(delivered).toEqual(['pr', 'pr']);
+    vi.advanceTimersByTime(1000);
+    expect(delivered).toEqual(['pr', 'pr', 'pr', 'p']);
+  });
+
   it('keeps order: a fetch behind a throttled op waits for it', () => {
     const { gate, delivered } = harness(1);
     gate.push({ a: 'op', n: 0 });

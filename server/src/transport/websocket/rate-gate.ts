@@ -112,6 +112,8 @@ export class RateGate {
 
 function kindOf(message: Record<string, unknown>): MessageKind {
   if (message['a'] === 'op') return 'op';
-  if (message['a'] === 'p') return 'presence';
+  // A presence request ('pr') makes every other subscriber of the channel send its presence again: it counts as
+  // presence, or one client could make a whole document's clients flood each other.
+  if (message['a'] === 'p' || message['a'] === 'pr') return 'presence';
   return 'other';
 }
