@@ -26,6 +26,7 @@ import { DuplicateOpFilter } from './duplicate-ops.js';
 import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, noteCommitted, submitFinished } from './staleness.js';
 import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
+import { WithdrawalEcho } from './withdrawal-echo.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { admitPresence } from '../policy/presence-policy.js';
 import { checkRequestSize } from './request-limits.js';
@@ -89,6 +90,7 @@ export class Engine {
   /** Op-log retention, when configured: `sweep()` / `prune(collection, id)` on demand. */
   readonly retention: Retention | undefined;
   private readonly liveness: PresenceLiveness;
+  private readonly withdrawals: WithdrawalEcho;
   private readonly ids: ConnectionIds;
   private readonly docQueue = new DocQueue();
   private readonly fanOutOrder = new FanOutOrder();
@@ -131,6 +133,8 @@ export class Engine {
     this.gaps = new GapRecovery(this.backend);
     this.liveness = new PresenceLiveness(this.backend);
     if (this.pubsub.kind !== 'memory') this.liveness.start();
+    // After liveness: it also sees the withdrawals liveness itself emits for dead instances.
+    this.withdrawals = new WithdrawalEcho(this.backend);
     this.trackInFlightSubmits();
     this.pipelineCommits();
     this.installMiddleware();
@@ -250,6 +254,7 @@ export class Engine {
       checkRequestSize(agent, data, this.limits);
       checkCreateType(data);
       this.duplicateOps.received(agent, data);
+      if (data['a'] === 'pr' && typeof data['ch'] === 'string') this.withdrawals.answer(agent, data['ch']);
     });
     useSync(backend, 'query', (request) => {
       request.query = checkQuery(request.query, { maxLimit: this.limits.maxQueryLimit });
