@@ -25,17 +25,40 @@ export interface LiveStatusReport {
 
 const WINDOW = 60;
 
-/** Commits per second of one document over the last WINDOW seconds, the newest last. */
+/**
+ * Commits per second of one document over the last WINDOW seconds: a ring indexed by the status clock's second, aged
+ * lazily (when the document is written or reported), so that the once-a-second tick costs nothing per document.
+ */
 interface DocCounts {
   readonly collection: string;
   readonly id: string;
   readonly counts: number[];
+  /** The status clock's second `counts` is current for. */
+  second: number;
+  /** Sum of `counts`. */
+  total: number;
+}
+
+/** Clears the slots of the seconds that passed since `doc.second`, so that `total` covers the WINDOW up to `now`. */
+function age(doc: DocCounts, now: number): void {
+  if (now - doc.second >= WINDOW) {
+    doc.counts.fill(0);
+    doc.total = 0;
+  } else {
+    for (let s = doc.second + 1; s <= now; s++) {
+      doc.total -= doc.counts[s % WINDOW]!;
+      doc.counts[s % WINDOW] = 0;
+    }
+  }
+  doc.second = now;
 }
 
 export class LiveStatus {
   private readonly history: StatusSample[] = [];
   private readonly perDoc = new DocMap<DocCounts>();
   private second = { ops: 0, rejected: 0, latencies: [] as number[] };
+  /** Seconds ticked since start: the clock of the per-document rings. */
+  private clock = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly engine: Engine, private readonly connections: () => LiveStatusReport['connections']) {
@@ -47,10 +70,12 @@ export class LiveStatus {
       this.second.latencies.push(Date.now() - request.start);
       let doc = this.perDoc.get(request.collection, request.id);
       if (!doc) {
-        doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0) };
+        doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0), second: this.clock, total: 0 };
         this.perDoc.set(request.collection, request.id, doc);
       }
-      doc.counts[WINDOW - 1]! += 1;
+      age(doc, this.clock);
+      doc.counts[this.clock % WINDOW]! += 1;
+      doc.total += 1;
     });
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
@@ -61,9 +86,12 @@ export class LiveStatus {
   }
 
   report(): LiveStatusReport {
-    const hottest = [...this.perDoc.values()]
-      .map(({ collection, id, counts }) => ({ collection, id, opsLastMinute: counts.reduce((a, b) => a + b, 0) }))
-      .sort((a, b) => b.opsLastMinute - a.opsLastMinute).slice(0, 10);
+    const hottest: LiveStatusReport['hottest'] = [];
+    for (const doc of this.perDoc.values()) {
+      age(doc, this.clock);
+      if (doc.total > 0) hottest.push({ collection: doc.collection, id: doc.id, opsLastMinute: doc.total });
+    }
+    hottest.sort((a, b) => b.opsLastMinute - a.opsLastMinute).splice(10);
     return {
       connections: this.connections(),
       submitsInFlight: this.engine.submitsInFlight,
@@ -79,10 +107,12 @@ export class LiveStatus {
     this.history.push({ t: Date.now(), opsPerSec: this.second.ops, rejectedPerSec: this.second.rejected, p50Ms: at(0.5), p99Ms: at(0.99) });
     if (this.history.length > WINDOW) this.history.shift();
     this.second = { ops: 0, rejected: 0, latencies: [] };
-    for (const { collection, id, counts } of [...this.perDoc.values()]) {
-      counts.shift();
-      counts.push(0);
-      if (counts.every((c) => c === 0)) this.perDoc.delete(collection, id);
+    this.clock++;
+    // Once a window, documents not written for a whole window go.
+    if (this.clock % WINDOW !== 0) return;
+    for (const doc of this.perDoc.values()) {
+      age(doc, this.clock);
+      if (doc.total === 0) this.perDoc.delete(doc.collection, doc.id);
     }
   }
 }
