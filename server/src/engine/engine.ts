@@ -133,7 +133,6 @@ export class Engine {
     this.gaps = new GapRecovery(this.backend);
     this.liveness = new PresenceLiveness(this.backend);
     if (this.pubsub.kind !== 'memory') this.liveness.start();
-    // After liveness: it also sees the withdrawals liveness itself emits for dead instances.
     this.withdrawals = new WithdrawalEcho(this.backend);
     this.trackInFlightSubmits();
     this.pipelineCommits();

@@ -7,6 +7,7 @@
  */
 import type ShareDB from 'sharedb';
 import type { SubmittedOp } from './middleware.js';
+import { tapPubSub } from './pubsub-tap.js';
 
 interface Seen {
   collection: string;
@@ -34,12 +35,10 @@ export class GapRecovery {
   constructor(backend: ShareDB) {
     this.pubsub = backend.pubsub as unknown as PubSubInternals;
     this.db = backend.db as unknown as DbGetOps;
-    const emit = this.pubsub._emit.bind(this.pubsub);
-    this.pubsub._emit = (channel, data) => {
+    tapPubSub(this.pubsub, (_channel, data) => {
       const op = data as Partial<SubmittedOp> & { c?: string; d?: string };
       if (typeof op.c === 'string' && typeof op.d === 'string' && typeof op.v === 'number') this.record(op.c, op.d, op.v + 1, true);
-      emit(channel, data);
-    };
+    });
   }
 
   /**

@@ -13,9 +13,9 @@
 import { randomUUID } from 'node:crypto';
 import type ShareDB from 'sharedb';
 import type { PresenceMessage } from './middleware.js';
+import { PRESENCE_PREFIX, tapPresence } from './pubsub-tap.js';
 
 const HEARTBEAT_CHANNEL = '$concord.instances';
-const PRESENCE_PREFIX = '$presence.';
 
 interface PubSubInternals {
   _emit(channel: string, data: unknown): void;
@@ -38,11 +38,7 @@ export class PresenceLiveness {
 
   constructor(backend: ShareDB, private readonly intervalMs = 1000, private readonly timeoutMs = 3500) {
     this.pubsub = backend.pubsub as unknown as PubSubInternals;
-    const emit = this.pubsub._emit.bind(this.pubsub);
-    this.pubsub._emit = (channel, data) => {
-      if (channel.startsWith(PRESENCE_PREFIX)) this.track(data as Stamped);
-      emit(channel, data);
-    };
+    tapPresence(this.pubsub, (message) => this.track(message as Stamped));
   }
 
   /** Marks a presence message as published by this instance. */

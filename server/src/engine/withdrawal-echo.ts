@@ -13,18 +13,13 @@
  */
 import type ShareDB from 'sharedb';
 import type { EngineAgent, PresenceMessage } from './middleware.js';
-
-const PRESENCE_PREFIX = '$presence.';
+import { tapPresence } from './pubsub-tap.js';
 
 type Withdrawal = PresenceMessage & { pv?: number; src?: string };
 
 interface Remembered {
   readonly message: Withdrawal;
   readonly at: number;
-}
-
-interface PubSubInternals {
-  _emit(channel: string, data: unknown): void;
 }
 
 interface AgentInternals {
@@ -41,10 +36,8 @@ export interface WithdrawalEchoOptions {
 }
 
 export class WithdrawalEcho {
-  /** Channel → presence id → the latest withdrawal; Map order is the order they were remembered in. */
-  private readonly byChannel = new Map<string, Map<string, Remembered>>();
-  private readonly order: Array<{ channel: string; id: string; at: number }> = [];
-  private head = 0;
+  /** `channel \n presence id` → its latest withdrawal, oldest first (a newer one is moved to the end). */
+  private readonly remembered = new Map<string, Remembered>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -53,28 +46,27 @@ export class WithdrawalEcho {
     this.ttlMs = options.ttlMs ?? 30_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
-    const pubsub = backend.pubsub as unknown as PubSubInternals;
-    const emit = pubsub._emit.bind(pubsub);
-    pubsub._emit = (channel, data) => {
-      if (channel.startsWith(PRESENCE_PREFIX)) this.observe(data as Withdrawal);
-      emit(channel, data);
-    };
+    tapPresence(backend.pubsub, (message) => this.observe(message as Withdrawal));
   }
 
   /** Withdrawals currently remembered. */
   get size(): number {
-    let n = 0;
-    for (const ids of this.byChannel.values()) n += ids.size;
-    return n;
+    return this.remembered.size;
   }
 
-  /** A client asked for the presence on `channel` again: sends it the recent withdrawals there. */
+  /**
+   * A client asked for the presence on `channel` again: sends it the recent withdrawals there. Presence requests
+   * come only from clients that found a withdrawal stale, and are rate-limited as presence, so scanning what is
+   * remembered (at most `maxEntries`) is cheap enough.
+   */
   answer(agent: EngineAgent, channel: string): void {
     this.expire();
-    const ids = this.byChannel.get(channel);
     const internals = agent as unknown as AgentInternals;
-    if (!ids || !internals.subscribedPresences[channel]) return;
-    const withdrawals = [...ids.values()].map((entry) => entry.message).filter((m) => m.c !== undefined && m.d !== undefined);
+    if (!internals.subscribedPresences[channel]) return;
+    const withdrawals: Withdrawal[] = [];
+    for (const { message } of this.remembered.values()) {
+      if (message.ch === channel && message.c !== undefined && message.d !== undefined) withdrawals.push(message);
+    }
     if (withdrawals.length === 0) return;
     const { c, d } = withdrawals[0]!;
     this.backend.db.getSnapshot(c!, d!, null, null, (err: unknown, snapshot?: { v: number }) => {
@@ -85,42 +77,24 @@ export class WithdrawalEcho {
 
   private observe(message: Withdrawal): void {
     if (typeof message.ch !== 'string' || typeof message.id !== 'string' || message.r) return;
-    const ids = this.byChannel.get(message.ch);
-    const known = ids?.get(message.id);
+    const key = `${message.ch}\n${message.id}`;
+    const known = this.remembered.get(key);
     if (message.p !== null) {
-      if (known && (message.pv ?? 0) >= (known.message.pv ?? 0)) this.forget(message.ch, message.id);
+      if (known && (message.pv ?? 0) >= (known.message.pv ?? 0)) this.remembered.delete(key);
       return;
     }
     if (known && (message.pv ?? 0) < (known.message.pv ?? 0)) return;
-    const at = this.now();
-    const channel = ids ?? new Map<string, Remembered>();
-    if (!ids) this.byChannel.set(message.ch, channel);
-    channel.delete(message.id);
-    channel.set(message.id, { message: { ...message }, at });
-    this.order.push({ channel: message.ch, id: message.id, at });
+    this.remembered.delete(key);
+    this.remembered.set(key, { message: { ...message }, at: this.now() });
     this.expire();
   }
 
   /** Forgets what is older than ttlMs, and the oldest beyond maxEntries. */
   private expire(): void {
     const cutoff = this.now() - this.ttlMs;
-    while (this.head < this.order.length) {
-      const oldest = this.order[this.head]!;
-      if (oldest.at > cutoff && this.order.length - this.head <= this.maxEntries) break;
-      this.head++;
-      const entry = this.byChannel.get(oldest.channel)?.get(oldest.id);
-      // A later withdrawal of the same id has its own place in the order.
-      if (entry && entry.at === oldest.at) this.forget(oldest.channel, oldest.id);
+    for (const [key, { at }] of this.remembered) {
+      if (at > cutoff && this.remembered.size <= this.maxEntries) break;
+      this.remembered.delete(key);
     }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
-      this.head = 0;
-    }
-  }
-
-  private forget(channel: string, id: string): void {
-    const ids = this.byChannel.get(channel);
-    ids?.delete(id);
-    if (ids?.size === 0) this.byChannel.delete(channel);
   }
 }
