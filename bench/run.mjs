@@ -345,8 +345,8 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
       youngBaseline: mem.baseline?.young ?? null, youngLoaded: mem.loaded?.young ?? null,
       kbPerClient: perClient(delta),
       kbPerClientNoYoung: delta === null || youngDelta === null ? null : perClient(delta - youngDelta),
-      heapKbPerClient: mem.loaded?.heapUsed != null && mem.baseline?.heapUsed != null
-        ? Math.round(((mem.loaded.heapUsed - mem.baseline.heapUsed) / result.clients / 1024) * 10) / 10 : null,
+      heapKbPerClient: perClient(mem.loaded?.heapUsed != null && mem.baseline?.heapUsed != null
+        ? mem.loaded.heapUsed - mem.baseline.heapUsed : null),
     };
   }
   return loadgen.run(job, { timeoutMs: scenario.timeoutMs });

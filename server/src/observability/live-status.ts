@@ -34,23 +34,23 @@ interface DocCounts {
   readonly id: string;
   readonly counts: number[];
   /** The status clock's second `counts` is current for. */
-  second: number;
+  asOf: number;
   /** Sum of `counts`. */
   total: number;
 }
 
-/** Clears the slots of the seconds that passed since `doc.second`, so that `total` covers the WINDOW up to `now`. */
+/** Clears the slots of the seconds that passed since `doc.asOf`, so that `total` covers the WINDOW up to `now`. */
 function age(doc: DocCounts, now: number): void {
-  if (now - doc.second >= WINDOW) {
+  if (now - doc.asOf >= WINDOW) {
     doc.counts.fill(0);
     doc.total = 0;
   } else {
-    for (let s = doc.second + 1; s <= now; s++) {
+    for (let s = doc.asOf + 1; s <= now; s++) {
       doc.total -= doc.counts[s % WINDOW]!;
       doc.counts[s % WINDOW] = 0;
     }
   }
-  doc.second = now;
+  doc.asOf = now;
 }
 
 export class LiveStatus {
@@ -70,7 +70,7 @@ export class LiveStatus {
       this.second.latencies.push(Date.now() - request.start);
       let doc = this.perDoc.get(request.collection, request.id);
       if (!doc) {
-        doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0), second: this.clock, total: 0 };
+        doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0), asOf: this.clock, total: 0 };
         this.perDoc.set(request.collection, request.id, doc);
       }
       age(doc, this.clock);

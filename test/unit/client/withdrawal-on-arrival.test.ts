@@ -59,5 +59,4 @@ describe('applyWithdrawalsOnArrival', () => {
     expect(passed.map((m) => m.id)).toEqual(['bob', 'mine']);
     expect(updated).toEqual([]);
   });
-
 });
