@@ -134,7 +134,8 @@ async function paced(job) {
 /**
  * Idle clients: optionally creates one doc per client first (from a few setup connections, then closed), asks for
  * the `baseline` checkpoint, connects `clients` clients each subscribed to its own doc, lets them settle, asks for
- * the `loaded` checkpoint, checks they are all still open, closes them.
+ * the `loaded` checkpoint, checks they are all still open, closes them. `idleMs`: how long the server is left without
+ * traffic before each checkpoint (see the idle-1000 scenario).
  */
 async function idle(job) {
   const { url, clients: count, collection, prefix } = job;
@@ -154,8 +155,8 @@ async function idle(job) {
     } finally {
       closeAll(setup);
     }
-    await sleep(500);
   }
+  await sleep(job.idleMs ?? 500);
   await checkpoint('baseline');
   const t0 = now();
   const clients = await connectMany([url], count, { parallel: job.parallel ?? 100, timeoutMs: job.connectTimeoutMs ?? 120_000 });
@@ -170,7 +171,7 @@ async function idle(job) {
       }));
     }
     timing.subscribeSec = round((now() - t1) / 1000);
-    await sleep(job.settleMs ?? 1000);
+    await sleep(Math.max(job.settleMs ?? 1000, job.idleMs ?? 0));
     const reply = await checkpoint('loaded');
     void reply;
     const open = clients.filter((c) => c.ws.readyState === WebSocket.OPEN && c.conn.state === 'connected').length;

@@ -322,6 +322,28 @@ function cpuNote(cpu) {
   return ` [cpu run/wait: server ${cpu.serverRunSec}/${cpu.serverWaitSec} s, loadgen ${cpu.loadgenRunSec}/${cpu.loadgenWaitSec} s${cpu.starved ? ' — CPU-STARVED' : ''}]`;
 }
 
+/** What V8's young generation is back to when it has given back what it grew (it starts at 1 MiB or less). */
+const YOUNG_SETTLED_BYTES = 2 * 2 ** 20;
+
+/**
+ * A memory checkpoint: VmRSS after a forced GC. With `settleMs` > 0, the forced GC is repeated every 2 s, for up to
+ * `settleMs`, until V8's young generation is back to at most 2 MiB: V8 grows it during a burst of allocation (the
+ * connects) and gives it back at a GC once the allocation rate has stayed low, which on an idle server happens by
+ * itself within some 20 s (its memory reducer), so an idle server's RSS is measured, not the burst's leftover.
+ */
+async function memoryCheckpoint(server, settleMs) {
+  const started = Date.now();
+  let m = await server.gcRss();
+  while (settleMs > 0 && m.young != null && m.young > YOUNG_SETTLED_BYTES && Date.now() - started < settleMs) {
+    await sleep(2000);
+    m = await server.gcRss();
+  }
+  return {
+    ...m, settleSec: Math.round((Date.now() - started) / 100) / 10,
+    youngSettled: m.young == null ? false : m.young <= YOUNG_SETTLED_BYTES,
+  };
+}
+
 /** One load-generator run against one server. */
 async function runJob(loadgen, scenario, target, server, rep, attempt) {
   const job = {
@@ -332,14 +354,16 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
     const mem = {};
     const result = await loadgen.run(job, {
       timeoutMs: scenario.timeoutMs,
-      onCheckpoint: async (name) => { mem[name] = await server.gcRss(); return {}; },
+      onCheckpoint: async (name) => { mem[name] = await memoryCheckpoint(server, scenario.youngSettleMs ?? 0); return {}; },
     });
     const forcedGc = Boolean(mem.baseline?.forcedGc && mem.loaded?.forcedGc);
+    const settle = { baselineSettleSec: mem.baseline?.settleSec ?? null, loadedSettleSec: mem.loaded?.settleSec ?? null,
+      youngSettled: scenario.youngSettleMs ? Boolean(mem.baseline?.youngSettled && mem.loaded?.youngSettled) : null };
     const delta = mem.loaded?.rss != null && mem.baseline?.rss != null ? mem.loaded.rss - mem.baseline.rss : null;
     const youngDelta = mem.loaded?.young != null && mem.baseline?.young != null ? mem.loaded.young - mem.baseline.young : null;
     const perClient = (bytes) => (bytes === null ? null : Math.round((bytes / result.clients / 1024) * 10) / 10);
     return {
-      ...result,
+      ...result, ...settle,
       rssBaseline: mem.baseline?.rss ?? null, rssLoaded: mem.loaded?.rss ?? null, forcedGc,
       heapBaseline: mem.baseline?.heapUsed ?? null, heapLoaded: mem.loaded?.heapUsed ?? null,
       youngBaseline: mem.baseline?.young ?? null, youngLoaded: mem.loaded?.young ?? null,

@@ -125,6 +125,11 @@ export function renderReport(record, scenarios, { quick }) {
     if (!entry) continue;
     const noGc = Object.entries(entry.targets).filter(([, d]) => d.runs.some((r) => !r.forcedGc)).map(([t]) => t);
     if (noGc.length) lines.push(`NOTE: ${id}: no forced GC confirmed for ${noGc.join(', ')} (RSS read without it)`);
+    const unsettled = Object.entries(entry.targets).filter(([, d]) => d.runs.some((r) => r.youngSettled === false)).map(([t]) => t);
+    if (unsettled.length) {
+      lines.push(`NOTE: ${id}: V8 had not given back its young generation within the wait for ${unsettled.join(', ')}: those RSS`);
+      lines.push('      figures include it (see the "w/o young gen" row).');
+    }
     const small = Object.entries(entry.targets)
       .filter(([, d]) => d.runs.some((r) => r.rssLoaded != null && Math.abs(r.rssLoaded - r.rssBaseline) < 4 * 2 ** 20)).map(([t]) => t);
     if (small.length) {
