@@ -11,7 +11,7 @@ import ShareDB from 'sharedb';
 import type { Connection } from 'sharedb/lib/client/index.js';
 import { ConcordError, DEFAULT_LIMITS, registerTypes, type TypeRegistry } from '@concord/shared';
 import type { Storage } from '../storage/storage.js';
-import type { PubSubAdapter } from '../pubsub/pubsub.js';
+import { keepStreamIdsNamed, type PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
 import { ALLOW_ALL, type Policies } from './policies.js';
 import { use, useSync, sessionOf, type EngineAgent, type SubmittedOp } from './middleware.js';
@@ -105,6 +105,7 @@ export class Engine {
     registerTypes(ShareDB.types as unknown as TypeRegistry);
     this.storage = options.storage;
     this.pubsub = options.pubsub ?? createMemoryPubSub();
+    keepStreamIdsNamed(this.pubsub.pubsub);
     this.policies = { ...ALLOW_ALL, ...options.policies };
     this.limits = {
       maxQueryLimit: DEFAULT_LIMITS.maxQueryLimit,
