@@ -3,8 +3,8 @@
  * (twice, so objects freed by finalizers of the first pass go too) and writes one line to stderr,
  * `BENCHGC {"rss":...,"heapUsed":...,"young":...}`, which the bench waits for before it reads VmRSS from
  * /proc/<pid>/status. `young` is the memory V8's young generation holds in RSS: V8 sizes it by recent allocation
- * (up to 2 × 16 MiB) and gives it back only when allocation stays low, so a full GC leaves it as it was, and it
- * moves a 1,000-client RSS figure by up to ±15 KB per client between identical runs.
+ * (up to 2 × 16 MiB) and gives it back only at GCs after allocation has stayed low, so a full GC right after a burst
+ * leaves it as it was (the idle-1000 scenario repeats the signal until it is given back; see run.mjs).
  * It changes nothing else in the server it is loaded into.
  */
 'use strict';

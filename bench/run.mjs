@@ -326,16 +326,17 @@ function cpuNote(cpu) {
 const YOUNG_SETTLED_BYTES = 2 * 2 ** 20;
 
 /**
- * A memory checkpoint: VmRSS after a forced GC. With `settleMs` > 0, the forced GC is repeated every 2 s, for up to
- * `settleMs`, until V8's young generation is back to at most 2 MiB: V8 grows it during a burst of allocation (the
- * connects) and gives it back at a GC once the allocation rate has stayed low, which on an idle server happens by
- * itself within some 20 s (its memory reducer), so an idle server's RSS is measured, not the burst's leftover.
+ * A memory checkpoint: VmRSS after a forced GC. With `settleMs` > 0, the forced GC is repeated every 0.5 s, for up
+ * to `settleMs`, until V8's young generation is back to at most 2 MiB: V8 grows it during a burst of allocation (the
+ * connects) and gives it back at GCs once the allocation rate has stayed low (halving it at each), which on an idle
+ * server happens by itself within some 20 s (its memory reducer), so an idle server's RSS is measured, not the
+ * burst's leftover.
  */
 async function memoryCheckpoint(server, settleMs) {
   const started = Date.now();
   let m = await server.gcRss();
   while (settleMs > 0 && m.young != null && m.young > YOUNG_SETTLED_BYTES && Date.now() - started < settleMs) {
-    await sleep(2000);
+    await sleep(500);
     m = await server.gcRss();
   }
   return {

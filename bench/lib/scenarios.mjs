@@ -39,7 +39,7 @@ const ms = (s) => (s?.p50 == null ? '—' : `p50 ${s.p50.toFixed(2)} / p99 ${s.p
 /**
  * `quick`: ~1 s runs and reduced client counts. Defaults: counter scenarios 3 alternating reps of 5 s (medians),
  * rich-text one 10 s run (its cost grows with the document, so it runs as long as the issue's 10 s runs), the rest
- * one run each; about ten minutes in all.
+ * one run each; about twelve minutes in all.
  */
 export function buildScenarios({ quick = false, reps, durationSec } = {}) {
   const q = (full, short) => (quick ? short : full);
@@ -94,14 +94,14 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
       [remoteP99()], q(100_000, 20_000)),
     {
       id: 'idle-1000', title: `${idle1000.toLocaleString('en-US')} idle clients, each subscribed to its own doc`, kind: 'idle',
-      // Each checkpoint comes after 7 s without traffic, and its forced GC is repeated until V8 has given back the
+      // Each checkpoint comes after 5 s without traffic, and its forced GC is repeated until V8 has given back the
       // young generation it grew during the doc creation or the connects (up to 25 s more; see memoryCheckpoint in
       // run.mjs): an idle server does that by itself within some 20 s. Measured 2 s after the connects instead, that
       // transient moved one run's figure by up to ±15 KB per client. Three reps, each on a fresh server.
       targets: ALL, limits: 'off', compare: true, reps: r(3), freshServerPerRep: true, youngSettleMs: q(25_000, 0),
-      job: { kind: 'idle', clients: idle1000, createDocs: true, settleMs: q(2000, 500), idleMs: q(7000, 500), parallel: 100 },
+      job: { kind: 'idle', clients: idle1000, createDocs: true, settleMs: q(2000, 500), idleMs: q(5000, 500), parallel: 100 },
       timeoutMs: 240_000,
-      describe: 'docs created first; RSS (VmRSS) after 7 s idle and a forced GC (repeated until V8 gives back its young generation), before and after the clients connect and subscribe; also without V8\'s young generation',
+      describe: 'docs created first; RSS (VmRSS) after 5 s idle and a forced GC (repeated until V8 gives back its young generation), before and after the clients connect and subscribe; also without V8\'s young generation',
       summarize: (x) => `${x.open}/${x.clients} open, ${f1(x.kbPerClient)} KB RSS/client (${mb(x)}; young generation ${youngMb(x)}; `
         + `without it ${f1(x.kbPerClientNoYoung)} KB/client; heap ${f1(x.heapKbPerClient)} KB/client), forced GC ${x.forcedGc ? 'yes' : 'NO'}, connect ${x.connectSec} s`
         + (x.youngSettled === null ? '' : `, young generation given back: ${x.youngSettled ? 'yes' : 'NO'} (after ${x.baselineSettleSec} / ${x.loadedSettleSec} s more)`),
