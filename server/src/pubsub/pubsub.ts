@@ -23,8 +23,9 @@ export interface PubSubAdapter {
  * same. Safe on a pub/sub that already has streams (their keys stay as they are).
  */
 export function keepStreamIdsNamed(pubsub: ShareDB.PubSub): void {
-  const ids = pubsub as unknown as { nextStreamId: number };
-  ids.nextStreamId = Math.max(ids.nextStreamId, FIRST_NAMED_STREAM_ID);
+  const ids = pubsub as unknown as { nextStreamId?: unknown };
+  // A pub/sub that does not count like ShareDB's (no numeric counter) is left alone.
+  if (typeof ids.nextStreamId === 'number') ids.nextStreamId = Math.max(ids.nextStreamId, FIRST_NAMED_STREAM_ID);
 }
 
 /** The first integer that is not an array index (those end at 2^32 - 2; 2^32 - 1 is the length limit). */

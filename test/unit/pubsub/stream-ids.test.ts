@@ -64,6 +64,12 @@ describe('keepStreamIdsNamed', () => {
     expect(pubsub.nextStreamId).toBe(2 ** 32 + 10);
   });
 
+  it('leaves a pub/sub without a numeric counter alone', () => {
+    const custom = { subscribe: () => undefined } as unknown as ShareDB.PubSub;
+    keepStreamIdsNamed(custom);
+    expect(custom).not.toHaveProperty('nextStreamId');
+  });
+
   it('is applied to the pub/sub of every server', async () => {
     const collab = createCollabServer({ auth: 'none' });
     try {
