@@ -92,7 +92,8 @@ export class DocMap<T> {
     this.count = 0;
   }
 
+  /** Whether the lone entry (callers check that there are no maps) has this key. */
   private isSole(collection: string, id: string): boolean {
-    return this.count === 1 && !this.collections && this.soleId === id && this.soleCollection === collection;
+    return this.count === 1 && this.soleId === id && this.soleCollection === collection;
   }
 }
