@@ -14,13 +14,14 @@ import type ShareDB from 'sharedb';
 import { ConcordError } from '@concord/shared';
 import type { Storage } from '../storage/storage.js';
 import { isMissingOps, missingOpsError } from './history.js';
+import { stampCommitted } from './op-clock.js';
 
 type Done = (err: unknown, ops?: unknown) => void;
 type GetOps = (c: string, id: string, from: number | null, to: number | null, o: unknown, cb: Done) => void;
 type GetOpsBulk = (c: string, from: Record<string, number | null>, to: unknown, o: unknown, cb: Done) => void;
 type GetOpsToSnapshot = (c: string, id: string, from: number, snapshot: { v: number }, o: unknown, cb: Done) => void;
 
-type Commit = (c: string, id: string, op: { ct?: number }, snapshot: unknown, o: unknown, cb: (err: unknown, ok?: boolean) => void) => void;
+type Commit = (c: string, id: string, op: object, snapshot: unknown, o: unknown, cb: (err: unknown, ok?: boolean) => void) => void;
 
 interface Overrides {
   getOps: GetOps;
@@ -51,7 +52,7 @@ export function engineDb(storage: Storage, maxBehind: number): ShareDB.DB {
       db.getOpsToSnapshot(c, id, from, snapshot, o, mapped(c, id, from, snapshot.v, cb));
     },
     commit: (c, id, op, snapshot, o, cb) => db.commit(c, id, op, snapshot, o, (err, ok) => {
-      if (!err && ok) op.ct = Date.now();
+      if (!err && ok) stampCommitted(op);
       cb(err, ok);
     }),
   };

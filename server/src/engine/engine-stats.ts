@@ -12,12 +12,8 @@ export class EngineStats {
   transformedSubmits = 0;
   /** Concurrent ops transformed over, summed over committed submits. */
   transforms = 0;
-  /** Sum of submit-to-commit milliseconds over committed submits. */
-  commitMsTotal = 0;
-
-  recordCommit(transformedOver: number, startedAt: number): void {
+  recordCommit(transformedOver: number): void {
     this.committed++;
-    this.commitMsTotal += Date.now() - startedAt;
     if (transformedOver > 0) {
       this.transformedSubmits++;
       this.transforms += transformedOver;

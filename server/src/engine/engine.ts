@@ -34,6 +34,7 @@ import { isMissingOps, prunedError } from './history.js';
 import { storageFailure } from './error-mapping.js';
 import { authorizeSubmit, checkCreateType, validateSubmit } from './submit-checks.js';
 import { Retention, type RetentionOptions } from './retention.js';
+import { stampSubmitted } from './op-clock.js';
 
 export interface EngineOptions {
   storage: Storage;
@@ -182,6 +183,7 @@ export class Engine {
     backend.submit = (agent, index, id, op, options, cb) => {
       this.inFlight++;
       this.stats.submitted++;
+      stampSubmitted(op as object);
       this.docQueue.run(`${index}\n${id}`, (done) => submit(agent, index, id, op, options, (raw, ...rest) => {
         done();
         submitFinished(op as object);
@@ -266,7 +268,7 @@ export class Engine {
     useSync(backend, 'apply', (request) => validateSubmit(request, this.policies.validator));
     useSync(backend, 'commit', (request) => this.fanOutOrder.committing(request.agent, request.collection, request.id, request.op.v));
     useSync(backend, 'afterWrite', (request) => {
-      this.stats.recordCommit(request.ops.length, request.start);
+      this.stats.recordCommit(request.ops.length);
       noteCommitted(request);
     });
     use(backend, 'readSnapshots', async (request) => {

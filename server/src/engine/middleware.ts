@@ -40,8 +40,8 @@ export interface SubmittedOp {
   del?: boolean;
   m?: OpMeta;
   /**
-   * Commit time (ms), stamped once the storage has the op (see engine-db.ts) for the delivery-latency metric; never
-   * stored or sent to clients.
+   * Commit time (ms since the epoch, fractional: see op-clock.ts), stamped once the storage has the op (engine-db.ts)
+   * for the delivery-latency metric; never stored or sent to clients.
    */
   ct?: number;
 }

@@ -5,6 +5,7 @@
 import type { Engine } from '../engine/engine.js';
 import { useSync } from '../engine/middleware.js';
 import { DocMap } from '../storage/doc-map.js';
+import { msSinceSubmitted } from '../engine/op-clock.js';
 
 export interface StatusSample {
   /** Epoch ms at the end of the second. */
@@ -67,7 +68,7 @@ export class LiveStatus {
     });
     useSync(engine.backend, 'afterWrite', (request) => {
       this.second.ops++;
-      this.second.latencies.push(Date.now() - request.start);
+      this.second.latencies.push(msSinceSubmitted(request.op, request.start));
       let doc = this.perDoc.get(request.collection, request.id);
       if (!doc) {
         doc = { collection: request.collection, id: request.id, counts: new Array<number>(WINDOW).fill(0), asOf: this.clock, total: 0 };

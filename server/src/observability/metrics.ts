@@ -7,6 +7,7 @@ import { shortTypeName } from '@concord/shared';
 import type { Engine } from '../engine/engine.js';
 import { useSync } from '../engine/middleware.js';
 import { FastHistogram } from './fast-histogram.js';
+import { msSinceCommitted, msSinceSubmitted } from '../engine/op-clock.js';
 
 export interface MetricsSources {
   /** Open WebSocket connections and their unread outbound bytes. */
@@ -57,13 +58,13 @@ export class Metrics {
     });
     useSync(engine.backend, 'afterWrite', (request) => {
       committed.inc({ collection: label(request.collection), type: shortTypeName(request.snapshot?.type) ?? 'deleted' });
-      commitLatency.observe((Date.now() - request.start) / 1000);
+      commitLatency.observe(msSinceSubmitted(request.op, request.start) / 1000);
       transforms.observe(request.ops.length);
     });
     useSync(engine.backend, 'op', ({ op }) => {
       // Commit time, stamped by the engine on the op it publishes (ShareDB forwards only protocol fields to clients).
-      const ct = op.ct;
-      if (typeof ct === 'number') deliveryLatency.observe(Math.max(0, Date.now() - ct) / 1000);
+      const ms = msSinceCommitted(op);
+      if (ms !== undefined) deliveryLatency.observe(ms / 1000);
     });
   }
 

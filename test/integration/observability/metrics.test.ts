@@ -45,6 +45,10 @@ describe('/metrics', () => {
     expect(text).not.toContain('m1');
     expect(sample(text, 'concord_connections')).toBe(2);
     expect(sample(text, 'concord_submit_to_commit_seconds_count')).toBe(3);
+    // Timed with a sub-millisecond clock: a millisecond one (Date.now()) sums to whole milliseconds.
+    const wholeMs = (seconds: number): boolean => Math.abs(seconds * 1000 - Math.round(seconds * 1000)) < 1e-6;
+    expect(wholeMs(sample(text, 'concord_submit_to_commit_seconds_sum'))).toBe(false);
+    expect(wholeMs(sample(text, 'concord_commit_to_delivery_seconds_sum'))).toBe(false);
     expect(text).toContain('concord_process_nodejs_eventloop_lag_seconds');
     writer.close();
     reader.close();

@@ -16,7 +16,7 @@ function setup() {
   };
   const status = new LiveStatus(engine as unknown as Engine, () => ({ count: 0, users: 0, bufferedBytes: 0 }));
   const commit = (id: string, n = 1): void => {
-    for (let i = 0; i < n; i++) afterWrite!({ collection: 'notes', id, start: Date.now() }, () => undefined);
+    for (let i = 0; i < n; i++) afterWrite!({ collection: 'notes', id, op: { v: 0 }, start: Date.now() }, () => undefined);
   };
   const hottest = () => status.report().hottest.map((d) => `${d.id}:${d.opsLastMinute}`);
   const tracked = () => (status as unknown as { perDoc: { size: number } }).perDoc.size;
