@@ -76,9 +76,10 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   }
 
   if (access) {
-    use(backend, 'afterWrite', async ({ agent, collection, id, op }) => {
-      if (op.create) await access.recordCreated(collection, id, principalOf(agent).sub);
-    });
+    // Synchronous for every op but a create: a promise here would hold the submitter's ack until ShareDB's
+    // process.nextTick chain has run dry, that is, until the op has been sent to every other subscriber.
+    use(backend, 'afterWrite', ({ agent, collection, id, op }) =>
+      op.create ? access.recordCreated(collection, id, principalOf(agent).sub) : undefined);
   }
 }
 
