@@ -43,7 +43,7 @@ describe('ack before fan-out', () => {
     clients.push(writer);
     const doc = writer.connection.get('notes', 'fan-out');
     await create(doc, { n: 0 }, 'json0');
-    const mirrors = [];
+    const mirrors: Array<{ data: unknown }> = [];
     for (let i = 0; i < 8; i++) {
       const reader = await connectStock(server.wsUrl);
       clients.push(reader);
