@@ -283,9 +283,10 @@ export class Engine {
         if (!allowed) request.rejectSnapshotRead(snapshot, new ConcordError('ERR_FORBIDDEN', 'read not allowed'));
       }
     });
-    use(backend, 'receivePresence', async ({ agent, presence }) => {
-      await admitPresence(presence, sessionOf(agent)?.principal ?? ANONYMOUS, this.policies.authorizer);
-      this.liveness.stamp(presence);
+    use(backend, 'receivePresence', ({ agent, presence }) => {
+      const admitted = admitPresence(presence, sessionOf(agent)?.principal ?? ANONYMOUS, this.policies.authorizer);
+      if (!admitted) return this.liveness.stamp(presence);
+      return admitted.then(() => this.liveness.stamp(presence));
     });
   }
 

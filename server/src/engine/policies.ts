@@ -41,6 +41,15 @@ export interface Authorizer {
   authorize(request: AccessRequest): boolean | Promise<boolean>;
 }
 
+/**
+ * Runs `settle` on an authorizer's decision: at once when it is a boolean, after it when it is a promise. Middleware
+ * that returns a promise resumes only once Node's process.nextTick queue is empty, and ShareDB's fan-out runs
+ * through that queue: a needless promise makes a message wait for every op being sent out at the time.
+ */
+export function onDecision<T>(decision: boolean | Promise<boolean>, settle: (allowed: boolean) => T): T | Promise<T> {
+  return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
+}
+
 /** An op about to be applied, as the validator sees it. */
 export interface OpCandidate {
   readonly collection: string;

@@ -6,7 +6,7 @@
 import { ConcordError, shortTypeName } from '@concord/shared';
 import { sessionOf, type SubmitContext } from './middleware.js';
 import { ANONYMOUS } from './principal.js';
-import type { Action, Authorizer, Validator } from './policies.js';
+import { onDecision, type Action, type Authorizer, type Validator } from './policies.js';
 import { isNoOp, noOpError, understandsNoOp } from './no-op.js';
 
 /** Synchronous when the authorizer decides at once (roles, allow-all); a promise when it has to look up access. */
@@ -21,8 +21,7 @@ export function authorizeSubmit(request: SubmitContext, authorizer: Authorizer):
     // `m` ({ts}), so it is extended in place.
     (request.op.m ??= {}).user = principal.sub;
   };
-  const decision = authorizer.authorize({ principal, action, collection: request.collection, id: request.id });
-  return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
+  return onDecision(authorizer.authorize({ principal, action, collection: request.collection, id: request.id }), settle);
 }
 
 /** Refuses an op that changes nothing (ERR_NO_OP, acknowledged) and one the validator refuses. */

@@ -3,7 +3,7 @@
  * as ops: plain JSON, no prototype keys, bounded depth and size.
  */
 import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
-import type { Authorizer } from '../engine/policies.js';
+import { onDecision, type Authorizer } from '../engine/policies.js';
 import type { PresenceMessage } from '../engine/middleware.js';
 import type { Principal } from '../engine/principal.js';
 
@@ -34,15 +34,16 @@ function refuse(message: string): never {
  * Admits presence a client sends: a well-formed value, `presence` permission on the document, and the sender
  * stamped as the server knows it (`user`), so that a client cannot speak as someone else.
  */
-export async function admitPresence(presence: PresenceMessage, principal: Principal, authorizer: Authorizer): Promise<void> {
+export function admitPresence(presence: PresenceMessage, principal: Principal, authorizer: Authorizer): Promise<void> | void {
   const [collection, id] = splitPresenceChannel(presence.ch);
   checkPresenceValue(presence.p);
-  const allowed = await authorizer.authorize({ principal, action: 'presence', collection, id });
-  if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
-  if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
-    const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
-    presence.p = { ...(presence.p as Record<string, unknown>), user };
-  }
+  return onDecision(authorizer.authorize({ principal, action: 'presence', collection, id }), (allowed) => {
+    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
+    if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
+      const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
+      presence.p = { ...(presence.p as Record<string, unknown>), user };
+    }
+  });
 }
 
 /** Doc presence channels are `collection.id`; collection names may not contain dots in ShareDB's scheme. */

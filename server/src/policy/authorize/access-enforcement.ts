@@ -11,7 +11,7 @@
  */
 import type ShareDB from 'sharedb';
 import { ConcordError } from '@concord/shared';
-import type { Authorizer } from '../../engine/policies.js';
+import { onDecision, type Authorizer } from '../../engine/policies.js';
 import { ANONYMOUS, type Principal } from '../../engine/principal.js';
 import { sessionOf, use, type EngineAgent, type OpContext } from '../../engine/middleware.js';
 import { DocMap } from '../../storage/doc-map.js';
@@ -62,10 +62,11 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
     slow(context).then(() => next(), (err: unknown) => next(err));
   });
 
-  use(backend, 'sendPresence', async ({ agent, presence }) => {
+  use(backend, 'sendPresence', ({ agent, presence }) => {
     const [collection, id] = splitPresenceChannel(presence.ch);
-    const allowed = await authorizer.authorize({ principal: principalOf(agent), action: 'read', collection, id });
-    if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not sent: read not allowed');
+    return onDecision(authorizer.authorize({ principal: principalOf(agent), action: 'read', collection, id }), (allowed) => {
+      if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not sent: read not allowed');
+    });
   });
 
   if (isQueryScoped(authorizer)) {
