@@ -8,8 +8,11 @@
  *   wire) never sees;
  * - a committed op carries its commit time `ct` as a fractional-millisecond wall clock. ShareDB hands each
  *   subscriber a shallow copy of the op (symbols are not copied), and an op committed by another process arrives
- *   over Redis as JSON, so this stamp is a plain number that both processes read from the same wall clock. It is
- *   set after the storage has the op, so it is never stored, and ShareDB sends clients only protocol fields.
+ *   over Redis as JSON, so this stamp is a plain number. It is set after the storage has the op, so it is never
+ *   stored, and ShareDB sends clients only protocol fields.
+ * The wall clock is the monotonic clock plus the epoch time it was calibrated against when the process started
+ * (`performance.timeOrigin`). Between processes it is as good as their clocks' agreement; a step of the system clock
+ * (not NTP's gradual slewing, which both follow) skews a process's cross-process delivery figures until it restarts.
  */
 import { performance } from 'node:perf_hooks';
 
