@@ -14,7 +14,7 @@ import type { Storage } from '../storage/storage.js';
 import { keepStreamIdsNamed, type PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
 import { ALLOW_ALL, type Policies } from './policies.js';
-import { use, useSync, sessionOf, type EngineAgent, type SubmittedOp } from './middleware.js';
+import { use, useSync, sessionOf, type EngineAgent, type StoredSnapshot, type SubmittedOp } from './middleware.js';
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
 import { EngineStats } from './engine-stats.js';
@@ -271,17 +271,33 @@ export class Engine {
       this.stats.recordCommit(request.ops.length);
       noteCommitted(request);
     });
-    use(backend, 'readSnapshots', async (request) => {
+    // Synchronous while the authorizer decides at once (see onDecision); from its first promise on, one snapshot
+    // after the other.
+    use(backend, 'readSnapshots', (request) => {
       const principal = sessionOf(request.agent)?.principal ?? ANONYMOUS;
-      for (const snapshot of request.snapshots) {
-        if (request.snapshotType === 'current') this.gaps.note(request.collection, snapshot.id, snapshot.v);
+      const { authorizer } = this.policies;
+      // A document that does not exist (never created, or deleted) holds nothing to read: who may create it may
+      // see that, and subscribe to create it next (the ops that follow are checked again on the way out).
+      const mayRead = (snapshot: StoredSnapshot): boolean | Promise<boolean> => {
         const access = { principal, collection: request.collection, id: snapshot.id };
-        // A document that does not exist (never created, or deleted) holds nothing to read: who may create it may
-        // see that, and subscribe to create it next (the ops that follow are checked again on the way out).
-        const allowed = await this.policies.authorizer.authorize({ ...access, action: 'read' }) ||
-          (snapshot.type === null && await this.policies.authorizer.authorize({ ...access, action: 'create' }));
+        const orCreate = (allowed: boolean): boolean | Promise<boolean> =>
+          allowed || snapshot.type !== null ? allowed : authorizer.authorize({ ...access, action: 'create' });
+        const read = authorizer.authorize({ ...access, action: 'read' });
+        return typeof read === 'boolean' ? orCreate(read) : read.then(orCreate);
+      };
+      const settle = (snapshot: StoredSnapshot, allowed: boolean): void => {
         if (!allowed) request.rejectSnapshotRead(snapshot, new ConcordError('ERR_FORBIDDEN', 'read not allowed'));
-      }
+      };
+      const checkFrom = (first: number): Promise<void> | void => {
+        for (let i = first; i < request.snapshots.length; i++) {
+          const snapshot = request.snapshots[i]!;
+          if (request.snapshotType === 'current') this.gaps.note(request.collection, snapshot.id, snapshot.v);
+          const decision = mayRead(snapshot);
+          if (typeof decision !== 'boolean') return decision.then((allowed) => (settle(snapshot, allowed), checkFrom(i + 1)));
+          settle(snapshot, decision);
+        }
+      };
+      return checkFrom(0);
     });
     use(backend, 'receivePresence', ({ agent, presence }) => {
       const admitted = admitPresence(presence, sessionOf(agent)?.principal ?? ANONYMOUS, this.policies.authorizer);
