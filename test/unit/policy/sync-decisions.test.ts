@@ -62,6 +62,38 @@ describe('decisions that need no lookup are synchronous', () => {
     expect(await refused.done).toMatchObject({ code: 'ERR_FORBIDDEN' });
   });
 
+  it('lets an op out to a subscriber at once when the read decision is synchronous, remembered or not', async () => {
+    const { backend, run } = fakeBackend();
+    installAccessEnforcement(backend as never, { authorizer: allow });
+    const op = { v: 4, op: [] };
+    for (const attempt of ['first', 'remembered']) {
+      const delivered = run('op', { agent, collection: 'notes', id: 'a', op });
+      expect(delivered.settledAtOnce, attempt).toBe(true);
+      expect(await delivered.done).toBeUndefined();
+    }
+
+    const refusing = fakeBackend();
+    installAccessEnforcement(refusing.backend as never, { authorizer: deny });
+    const destroyed: string[] = [];
+    const sent: unknown[] = [];
+    const subscriber = {
+      ...agent,
+      subscribedDocs: { notes: { a: { destroy: () => void destroyed.push('notes/a') } } },
+      send: (message: unknown) => void sent.push(message),
+    };
+    const refused = refusing.run('op', { agent: subscriber, collection: 'notes', id: 'a', op });
+    expect(refused.settledAtOnce).toBe(true);
+    expect(await refused.done).toMatchObject({ code: 'ERR_FORBIDDEN' });
+    expect(destroyed).toEqual(['notes/a']);
+    expect(sent).toMatchObject([{ a: 'op', c: 'notes', d: 'a', error: { code: 'ERR_FORBIDDEN' } }]);
+
+    const later = fakeBackend();
+    installAccessEnforcement(later.backend as never, { authorizer: allowLater });
+    const waited = later.run('op', { agent, collection: 'notes', id: 'a', op });
+    expect(waited.settledAtOnce).toBe(false);
+    expect(await waited.done).toBeUndefined();
+  });
+
   it('checks a quota only for a create: other submits pass at once', async () => {
     const { backend, run } = fakeBackend();
     const access = { idsOwnedBy: () => Promise.resolve(['x', 'y']) } as unknown as AccessStore;

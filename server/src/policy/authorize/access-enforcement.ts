@@ -44,22 +44,26 @@ export function installAccessEnforcement(backend: ShareDB, options: AccessEnforc
   // decision at once; one made by another process is seen within READ_MEMO_MS plus the access cache's TTL.
   const memo = new WeakMap<EngineAgent, DocMap<{ until: number; generation: number }>>();
   const generation = (): number => (access as { generation?: number } | undefined)?.generation ?? 0;
-  const slow = async ({ agent, collection, id, op }: OpContext): Promise<void> => {
+  // Synchronous when the authorizer decides at once: a promise would hold this recipient's copy of the op (and, by
+  // the in-order fan-out, its later ones) until the fan-out of everything being sent at the time is done.
+  const check = ({ agent, collection, id, op }: OpContext): Promise<void> | void => {
     const principal = principalOf(agent);
     // The create op reaches the creator's other subscriptions before afterWrite records the owner.
     if (op.create && op.m?.user === principal.sub) return;
-    if (await authorizer.authorize({ principal, action: 'read', collection, id })) {
-      const decisions = memo.get(agent) ?? memo.set(agent, new DocMap(10_000)).get(agent)!;
-      decisions.set(collection, id, { until: Date.now() + READ_MEMO_MS, generation: generation() });
-      return;
-    }
-    endSubscription(agent, collection, id);
-    throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
+    return onDecision(authorizer.authorize({ principal, action: 'read', collection, id }), (allowed) => {
+      if (allowed) {
+        const decisions = memo.get(agent) ?? memo.set(agent, new DocMap(10_000)).get(agent)!;
+        decisions.set(collection, id, { until: Date.now() + READ_MEMO_MS, generation: generation() });
+        return;
+      }
+      endSubscription(agent, collection, id);
+      throw new ConcordError('ERR_FORBIDDEN', `read not allowed on ${collection}/${id}`);
+    });
   };
-  (backend.use as (action: string, fn: (context: OpContext, next: (err?: unknown) => void) => void) => void).call(backend, 'op', (context, next) => {
+  use(backend, 'op', (context) => {
     const remembered = memo.get(context.agent)?.get(context.collection, context.id);
-    if (remembered && remembered.until > Date.now() && remembered.generation === generation()) return next();
-    slow(context).then(() => next(), (err: unknown) => next(err));
+    if (remembered && remembered.until > Date.now() && remembered.generation === generation()) return;
+    return check(context);
   });
 
   use(backend, 'sendPresence', ({ agent, presence }) => {
