@@ -13,7 +13,7 @@ import { ConcordError, DEFAULT_LIMITS, registerTypes, type TypeRegistry } from '
 import type { Storage } from '../storage/storage.js';
 import { keepStreamIdsNamed, type PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
-import { ALLOW_ALL, type Policies } from './policies.js';
+import { ALLOW_ALL, onDecision, type Policies } from './policies.js';
 import { use, useSync, sessionOf, type EngineAgent, type StoredSnapshot, type SubmittedOp } from './middleware.js';
 import type { Session } from './principal.js';
 import { ANONYMOUS } from './principal.js';
@@ -280,10 +280,8 @@ export class Engine {
       // see that, and subscribe to create it next (the ops that follow are checked again on the way out).
       const mayRead = (snapshot: StoredSnapshot): boolean | Promise<boolean> => {
         const access = { principal, collection: request.collection, id: snapshot.id };
-        const orCreate = (allowed: boolean): boolean | Promise<boolean> =>
-          allowed || snapshot.type !== null ? allowed : authorizer.authorize({ ...access, action: 'create' });
-        const read = authorizer.authorize({ ...access, action: 'read' });
-        return typeof read === 'boolean' ? orCreate(read) : read.then(orCreate);
+        return onDecision(authorizer.authorize({ ...access, action: 'read' }), (allowed) =>
+          allowed || snapshot.type !== null ? allowed : authorizer.authorize({ ...access, action: 'create' }));
       };
       const settle = (snapshot: StoredSnapshot, allowed: boolean): void => {
         if (!allowed) request.rejectSnapshotRead(snapshot, new ConcordError('ERR_FORBIDDEN', 'read not allowed'));

@@ -143,9 +143,10 @@ export type MiddlewareAction = keyof MiddlewareContexts;
 type RawMiddleware = (context: unknown, next: (err?: unknown) => void) => void;
 
 /**
- * Registers a handler for one ShareDB middleware action: an async one, or one that answers synchronously when it
- * can (returns nothing, or throws) and returns a promise only when it must wait, so that the op hot path does not
- * pay two microtask turns for a decision it already has.
+ * Registers a handler for one ShareDB middleware action. It answers synchronously when it can (returns nothing, or
+ * throws) and returns a promise only when it must wait (`onDecision` in policies.ts for an authorizer's answer): a
+ * promise resumes only once Node's process.nextTick queue is empty, and ShareDB sends ops out through that queue, so
+ * a needless one makes the request wait for the fan-out of every op being sent at the time.
  */
 export function use<A extends MiddlewareAction>(
   backend: ShareDB,

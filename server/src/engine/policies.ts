@@ -42,11 +42,13 @@ export interface Authorizer {
 }
 
 /**
- * Runs `settle` on an authorizer's decision: at once when it is a boolean, after it when it is a promise. Middleware
- * that returns a promise resumes only once Node's process.nextTick queue is empty, and ShareDB's fan-out runs
- * through that queue: a needless promise makes a message wait for every op being sent out at the time.
+ * Runs `settle` on an authorizer's decision: at once when it is a boolean, after it when it is a promise, so that
+ * middleware stays synchronous when the authorizer is (see `use` in middleware.ts on why that matters).
  */
-export function onDecision<T>(decision: boolean | Promise<boolean>, settle: (allowed: boolean) => T): T | Promise<T> {
+export function onDecision<T>(
+  decision: boolean | Promise<boolean>,
+  settle: (allowed: boolean) => T | Promise<T>,
+): T | Promise<T> {
   return typeof decision === 'boolean' ? settle(decision) : decision.then(settle);
 }
 

@@ -9,7 +9,7 @@ import { use, sessionOf } from '../engine/middleware.js';
  */
 export function installQuotas(backend: ShareDB, access: AccessStore | undefined, quotas: Readonly<Record<string, number>>): void {
   if (!access || Object.keys(quotas).length === 0) return;
-  // Synchronous for every submit but a create (see onDecision on why a needless promise costs latency).
+  // Synchronous for every submit but a create (see `use` on why a needless promise costs latency).
   use(backend, 'submit', (request) => {
     if (!request.op.create) return;
     const quota = quotas[request.collection] ?? quotas['*'];
