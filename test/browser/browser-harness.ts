@@ -53,6 +53,8 @@ export interface DemoPage {
   readonly context: BrowserContext;
   /** Uncaught errors of the page (console errors and page errors). */
   readonly errors: string[];
+  /** The page's console warnings (the demo reports refused edits and client errors this way). */
+  readonly warnings: string[];
 }
 
 export interface OpenOptions {
@@ -76,13 +78,15 @@ export async function openDemo(browser: Browser, url: string, options: OpenOptio
   await options.prepare?.(context);
   const page = await context.newPage();
   const errors: string[] = [];
+  const warnings: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    else if (message.type() === 'warning') warnings.push(message.text());
   });
   await page.goto(url);
   await page.waitForFunction(() => window.concordDemo?.ready === true, null, { timeout: 20_000 });
-  return { page, context, errors };
+  return { page, context, errors, warnings };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -115,6 +115,11 @@ function randomName(): string {
   return `${animals[Math.floor(Math.random() * animals.length)] ?? 'Guest'} ${Math.floor(Math.random() * 90 + 10)}`;
 }
 
+/** Edits a binding reports as refused or failed (its 'error' event) go to the console, where developers look. */
+export function reportErrors(binding: { on(event: 'error', listener: (err: Error) => void): unknown }): void {
+  binding.on('error', (err) => console.warn('concord binding:', err.message));
+}
+
 /** A page that could not start says so in its badge (as text) and in the console. */
 export function showFailure(err: unknown): void {
   console.error('concord demo:', err);

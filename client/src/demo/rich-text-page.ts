@@ -3,7 +3,7 @@ import Quill from 'quill';
 import QuillCursors from 'quill-cursors';
 import type { TextPresence } from '@concord/shared';
 import { openDoc, PresenceChannel, QuillBinding, WhoIsHere, type DeltaLike } from '../index.js';
-import { onClick, renderPeople, showFailure, startDemo } from './demo-setup.js';
+import { onClick, renderPeople, reportErrors, showFailure, startDemo } from './demo-setup.js';
 import { HistoryPanel } from './history-panel.js';
 
 Quill.register('modules/cursors', QuillCursors);
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const doc = await openDoc<DeltaLike>(client.connection, 'richtext', docId, { type: 'rich-text', data: { ops: [{ insert: '\n' }] } });
   const presence = new PresenceChannel<TextPresence>(client.connection, 'richtext', docId, { label: name });
   const binding = new QuillBinding(quill, doc, { presence, cursors: quill.getModule('cursors') as QuillCursors });
+  reportErrors(binding);
   const here = new WhoIsHere(presence);
   here.on('change', renderPeople);
   renderPeople(here.participants);

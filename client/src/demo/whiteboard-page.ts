@@ -2,7 +2,7 @@
 import type { BoardPresence } from '@concord/shared';
 import { JsonStore, openDoc, PresenceChannel, undoShortcut, WhoIsHere } from '../index.js';
 import { BoardView, type Board, type Shape } from './board-view.js';
-import { onClick, renderPeople, showFailure, startDemo } from './demo-setup.js';
+import { onClick, renderPeople, reportErrors, showFailure, startDemo } from './demo-setup.js';
 
 const PALETTE = ['#f28b82', '#fbbc04', '#ccff90', '#a7ffeb', '#aecbfa', '#d7aefb'];
 
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   if (!svg) return;
   const doc = await openDoc<Board>(client.connection, 'whiteboards', docId, { type: 'json1', data: { shapes: {} } });
   const store = new JsonStore<Board>(doc);
+  reportErrors(store);
   const presence = new PresenceChannel<BoardPresence>(client.connection, 'whiteboards', docId, { label: name });
   let selected: string | null = null;
   let pointer: BoardPresence['pointer'] = null;
