@@ -100,6 +100,32 @@ describe('demo pages', () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
+  it('the pad loses none of its user’s unacknowledged typing when a remote op fails in the field', async () => {
+    if (!server || !browser) throw new Error('not started');
+    const id = docId('pad-fails');
+    const a = await openDemo(browser, `${server.httpUrl}/pad.html?name=Ann#${id}`);
+    const b = await openDemo(browser, `${server.httpUrl}/pad.html?name=Bob#${id}`);
+    // Only a remote op moves the selection by script: make that throw in Ann's page (ShareDB would answer the
+    // exception with a hard rollback, throwing away what she typed and had not had acknowledged).
+    await a.page.evaluate(() => {
+      const pad = document.querySelector<HTMLTextAreaElement>('#pad');
+      if (pad) pad.setSelectionRange = () => {
+        throw new Error('selection update failed');
+      };
+    });
+    await Promise.all([a.page.click('#pad'), b.page.click('#pad')]);
+    const typedA = 'Ann keeps every key. ';
+    const typedB = 'Bob types at once. ';
+    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
+    const text = await waitFor('both pads show the same text', async () => {
+      const [x, y] = await Promise.all([padValue(a.page), padValue(b.page)]);
+      return x.value === y.value ? x.value : undefined;
+    }, 15_000);
+    const sorted = (value: string): string => [...value].sort().join('');
+    expect(sorted(text)).toBe(sorted(`${typedA}${typedB}`));
+    expect(a.warnings.some((w) => w.includes('selection update failed'))).toBe(true);
+  });
+
   it('a name chosen with ?name= is shown as text, never run as HTML', async () => {
     if (!server || !browser) throw new Error('not started');
     const id = docId('xss-anon');

@@ -53,7 +53,45 @@ describe('rich-text demo in the browser', () => {
     await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
     const text = await converged(a, b);
     const sorted = (s: string): string => [...s].sort().join('');
+    // The pages' warnings carry what the binding reported (a refused or failed edit), should anything be missing.
+    expect(sorted(text), `warnings: ${JSON.stringify([...a.warnings, ...b.warnings])}`).toBe(sorted(`${typedA}${typedB}\n`));
+  });
+
+  // ShareDB answers an exception thrown by a doc 'op' listener with a hard rollback: it throws away every edit not
+  // yet acknowledged and reloads the document. The binding must keep its own failures away from it.
+  it.each([
+    ['redrawing the remote cursors', 'cursors'],
+    ['applying it to the editor', 'editor'],
+  ] as const)('a remote op that fails in %s loses none of the user’s unacknowledged typing', async (_what, part) => {
+    const [a, b] = await pair(`rt-fails-${part}`);
+    await a.page.evaluate((failing) => {
+      const quill = window.concordDemo?.quill as {
+        getModule(name: string): { update(): void };
+        updateContents(...args: unknown[]): unknown;
+      };
+      if (failing === 'cursors') {
+        quill.getModule('cursors').update = () => {
+          throw new Error('cursor drawing failed');
+        };
+        return;
+      }
+      // Every other remote op half-applied, then a throw: the editor no longer matches the document.
+      const apply = quill.updateContents.bind(quill);
+      let calls = 0;
+      quill.updateContents = (...args: unknown[]) => {
+        apply(...args);
+        if (calls++ % 2 === 0) throw new Error('editor update failed');
+      };
+    }, part);
+    await Promise.all([placeCaret(a.page, 0), placeCaret(b.page, 0)]);
+    const typedA = 'Ann keeps every key. ';
+    const typedB = 'Bob types at once. ';
+    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
+    const text = await converged(a, b);
+    const sorted = (s: string): string => [...s].sort().join('');
     expect(sorted(text)).toBe(sorted(`${typedA}${typedB}\n`));
+    // The failure is reported (the demo prints the binding's errors as warnings), not swallowed.
+    expect(a.warnings.some((w) => /cursor drawing failed|editor update failed/.test(w))).toBe(true);
   });
 
   it('shows the other user’s cursor at their caret, and removes it when their page closes without unload', async () => {

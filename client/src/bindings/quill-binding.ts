@@ -121,12 +121,26 @@ export class QuillBinding {
     if (range) this.publishSelection(range);
   };
 
+  /**
+   * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which throws away every
+   * edit of this user not yet acknowledged. If Quill cannot take the op it is reloaded from the doc, which holds the
+   * op and those edits; a failure to redraw the cursors only costs the drawing. Either is reported as 'error'.
+   */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
     const delta = new Delta(toOps(op));
     this.undoManager.transform(delta);
-    this.withoutEcho(() => this.quill.updateContents(delta, 'api'));
-    this.cursors?.update();
+    try {
+      this.withoutEcho(() => this.quill.updateContents(delta, 'api'));
+    } catch (err) {
+      this.events.emit('error', asError(err));
+      this.reload();
+    }
+    try {
+      this.cursors?.update();
+    } catch (err) {
+      this.events.emit('error', asError(err));
+    }
   };
 
   private readonly onLoad = (): void => {
@@ -160,6 +174,17 @@ export class QuillBinding {
 
   private load(): void {
     this.withoutEcho(() => this.quill.setContents(new Delta(toOps(this.doc.data)), 'api'));
+  }
+
+  /** Puts the doc's content back into Quill, keeping the caret where it was as far as the content allows. */
+  private reload(): void {
+    const range = this.lastRange;
+    try {
+      this.load();
+      if (range && this.quill.hasFocus()) this.quill.setSelection(Math.min(range.index, this.quill.getLength() - 1), 0, 'silent');
+    } catch (err) {
+      this.events.emit('error', asError(err));
+    }
   }
 
   /** Applies an undo or redo op: to ShareDB as an own op (not recorded again), and to Quill. */

@@ -98,9 +98,19 @@ export class TextBinding {
 
   private readonly onScroll = (): void => this.renderCarets();
 
+  /**
+   * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which throws away every
+   * edit of this user not yet acknowledged. If the op cannot be put into the field, the field is reloaded from the
+   * doc (which holds the op and those edits) and the failure is reported as 'error'.
+   */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
-    this.applyRemote(op as TextOp);
+    try {
+      this.applyRemote(op as TextOp);
+    } catch (err) {
+      this.events.emit('error', asError(err));
+      this.load();
+    }
   };
 
   private readonly onLoad = (): void => this.load();
