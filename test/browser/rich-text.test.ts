@@ -62,6 +62,7 @@ describe('rich-text demo in the browser', () => {
   it.each([
     ['redrawing the remote cursors', 'cursors'],
     ['applying it to the editor', 'editor'],
+    ['moving the undo steps past it', 'undo'],
   ] as const)('a remote op that fails in %s loses none of the user’s unacknowledged typing', async (_what, part) => {
     const [a, b] = await pair(`rt-fails-${part}`);
     await a.page.evaluate((failing) => {
@@ -69,6 +70,13 @@ describe('rich-text demo in the browser', () => {
         getModule(name: string): { update(): void };
         updateContents(...args: unknown[]): unknown;
       };
+      if (failing === 'undo') {
+        const binding = window.concordDemo?.binding as { undoManager: { transform(...args: unknown[]): unknown } };
+        binding.undoManager.transform = () => {
+          throw new Error('undo transform failed');
+        };
+        return;
+      }
       if (failing === 'cursors') {
         quill.getModule('cursors').update = () => {
           throw new Error('cursor drawing failed');
@@ -91,7 +99,7 @@ describe('rich-text demo in the browser', () => {
     const sorted = (s: string): string => [...s].sort().join('');
     expect(sorted(text)).toBe(sorted(`${typedA}${typedB}\n`));
     // The failure is reported (the demo prints the binding's errors as warnings), not swallowed.
-    expect(a.warnings.some((w) => /cursor drawing failed|editor update failed/.test(w))).toBe(true);
+    expect(a.warnings.some((w) => /cursor drawing failed|editor update failed|undo transform failed/.test(w))).toBe(true);
   });
 
   it('shows the other user’s cursor at their caret, and removes it when their page closes without unload', async () => {

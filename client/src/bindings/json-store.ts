@@ -118,9 +118,21 @@ export class JsonStore<T extends object> {
     });
   }
 
+  /**
+   * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which discards this user's
+   * edits not yet acknowledged. Undo steps that cannot be moved past a remote op are dropped (they would revert the
+   * wrong thing) and the failure is reported; 'change' listeners are isolated by the emitter.
+   */
   private opApplied(op: JSONOp, source: unknown): void {
     const local = source === this.source;
-    if (!local) this.undoManager.transform(op);
+    if (!local) {
+      try {
+        this.undoManager.transform(op);
+      } catch (err) {
+        this.events.emit('error', asError(err));
+        this.undoManager.clear();
+      }
+    }
     this.events.emit('change', this.doc.data, { local });
   }
 

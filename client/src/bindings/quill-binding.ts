@@ -124,12 +124,18 @@ export class QuillBinding {
   /**
    * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which throws away every
    * edit of this user not yet acknowledged. If Quill cannot take the op it is reloaded from the doc, which holds the
-   * op and those edits; a failure to redraw the cursors only costs the drawing. Either is reported as 'error'.
+   * op and those edits; if the undo steps cannot be moved past it they are dropped; a failure to redraw the cursors
+   * only costs the drawing. Each is reported as 'error'.
    */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
     const delta = new Delta(toOps(op));
-    this.undoManager.transform(delta);
+    try {
+      this.undoManager.transform(delta);
+    } catch (err) {
+      this.events.emit('error', asError(err));
+      this.undoManager.clear(); // steps that could not be moved past the op would revert the wrong text
+    }
     try {
       this.withoutEcho(() => this.quill.updateContents(delta, 'api'));
     } catch (err) {

@@ -126,4 +126,30 @@ describe('JsonStore', () => {
     extra.destroy();
     expect({ op: count('op'), load: count('load'), del: count('del') }).toEqual(before);
   });
+
+  it('a remote op the undo steps cannot be moved past loses none of the user’s unacknowledged edits', async () => {
+    // ShareDB answers an exception from a doc 'op' listener with a hard rollback, which discards the edits waiting
+    // to be sent.
+    const { a, b } = await setup();
+    const failing = a as unknown as { undoManager: { transform(op: unknown): void } };
+    failing.undoManager.transform = () => {
+      throw new Error('undo transform failed');
+    };
+    const errors: Error[] = [];
+    a.on('error', (err) => errors.push(err));
+    let release: (() => void) | undefined;
+    backend.use('submit', (ctx, next) => {
+      if (JSON.stringify(opOf(ctx.op)).includes('99')) release = next; // a's first edit waits at the server
+      else next();
+    });
+    a.replace(['shapes', 's1', 'x'], 99);
+    await waitFor('a’s first edit held at the server', () => release !== undefined);
+    a.replace(['shapes', 's1', 'y'], 77); // waits at a for the ack of the first
+    b.replace(['shapes', 's1', 'color'], 'blue'); // committed first, and sent to a
+    await waitFor('b’s edit at a', () => a.data.shapes.s1?.color === 'blue' || errors.length > 0);
+    release?.();
+    await settled(a, b);
+    expect(a.data.shapes.s1).toEqual({ x: 99, y: 77, color: 'blue' });
+    expect(errors.map((e) => e.message)).toContain('undo transform failed');
+  });
 });
