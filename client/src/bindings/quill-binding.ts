@@ -130,23 +130,9 @@ export class QuillBinding {
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
     const delta = new Delta(toOps(op));
-    try {
-      this.undoManager.transform(delta);
-    } catch (err) {
-      this.events.emit('error', asError(err));
-      this.undoManager.clear(); // steps that could not be moved past the op would revert the wrong text
-    }
-    try {
-      this.withoutEcho(() => this.quill.updateContents(delta, 'api'));
-    } catch (err) {
-      this.events.emit('error', asError(err));
-      this.reload();
-    }
-    try {
-      this.cursors?.update();
-    } catch (err) {
-      this.events.emit('error', asError(err));
-    }
+    this.attempt(() => this.undoManager.transform(delta), () => this.undoManager.clear());
+    this.attempt(() => this.withoutEcho(() => this.quill.updateContents(delta, 'api')), () => this.reload());
+    this.attempt(() => this.cursors?.update());
   };
 
   private readonly onLoad = (): void => {
@@ -185,11 +171,19 @@ export class QuillBinding {
   /** Puts the doc's content back into Quill, keeping the caret where it was as far as the content allows. */
   private reload(): void {
     const range = this.lastRange;
-    try {
+    this.attempt(() => {
       this.load();
       if (range && this.quill.hasFocus()) this.quill.setSelection(Math.min(range.index, this.quill.getLength() - 1), 0, 'silent');
+    });
+  }
+
+  /** Runs `step` inside a ShareDB listener: a failure is reported as 'error' and `recover` runs, nothing is thrown. */
+  private attempt(step: () => void, recover?: () => void): void {
+    try {
+      step();
     } catch (err) {
       this.events.emit('error', asError(err));
+      recover?.();
     }
   }
 
