@@ -98,6 +98,7 @@ export class Engine {
   private readonly duplicateOps = new DuplicateOpFilter();
   private readonly limits: EngineLimits;
   private readonly submitObservers: Array<(outcome: SubmitOutcome) => void> = [];
+  private readonly reportError: (err: Error) => void;
   private inFlight = 0;
   private drained: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -129,6 +130,7 @@ export class Engine {
     // ShareDB publishes and saves milestones without a callback and reports failures as 'error' events: without
     // listeners, one Redis hiccup or full disk would end the process. The op itself is already committed then.
     const report = (err: Error): void => options.onError?.(err);
+    this.reportError = report;
     (this.pubsub.pubsub as unknown as NodeJS.EventEmitter).on('error', report);
     (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
     this.fanOutOrder.install(this.backend);
@@ -226,7 +228,7 @@ export class Engine {
     });
   }
 
-  /** Registers an observer of every finished submit. */
+  /** Registers an observer of every finished submit (an exception it throws is reported to `onError`). */
   onSubmit(observer: (outcome: SubmitOutcome) => void): void {
     this.submitObservers.push(observer);
   }
@@ -239,7 +241,14 @@ export class Engine {
       ...(acknowledged ? {} : { error: typeof code === 'string' ? code : 'ERR_INTERNAL' }),
       session: sessionOf(agent),
     };
-    for (const observer of this.submitObservers) observer(outcome);
+    // Observers run before the ack is sent: one that throws must not cost the client its ack.
+    for (const observer of this.submitObservers) {
+      try {
+        observer(outcome);
+      } catch (err) {
+        this.reportError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   private installMiddleware(): void {
