@@ -25,6 +25,16 @@ async function converged(a: DemoPage, b: DemoPage): Promise<string> {
   }, 15_000);
 }
 
+/** Both pages put their caret at index 0 and type at the same time; resolves with the text they converge on. */
+async function typeAtOnce(a: DemoPage, b: DemoPage, typedA: string, typedB: string): Promise<string> {
+  await Promise.all([placeCaret(a.page, 0), placeCaret(b.page, 0)]);
+  await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
+  return converged(a, b);
+}
+
+/** The characters of `s` in sorted order: what two interleaved texts have in common with their concatenation. */
+const sortedChars = (s: string): string => [...s].sort().join('');
+
 describe('rich-text demo in the browser', () => {
   it('two pages typing at the same time end identical with each page’s text', async () => {
     const [a, b] = await pair('rt-concurrent');
@@ -47,14 +57,11 @@ describe('rich-text demo in the browser', () => {
     // OT orders concurrent inserts at one position by commit order, so the two texts may interleave; nothing is
     // lost and both pages agree.
     const [a, b] = await pair('rt-same-spot');
-    await Promise.all([placeCaret(a.page, 0), placeCaret(b.page, 0)]);
     const typedA = 'Ann was here. ';
     const typedB = 'Bob typed this. ';
-    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
-    const text = await converged(a, b);
-    const sorted = (s: string): string => [...s].sort().join('');
+    const text = await typeAtOnce(a, b, typedA, typedB);
     // The pages' warnings carry what the binding reported (a refused or failed edit), should anything be missing.
-    expect(sorted(text), `warnings: ${JSON.stringify([...a.warnings, ...b.warnings])}`).toBe(sorted(`${typedA}${typedB}\n`));
+    expect(sortedChars(text), `warnings: ${JSON.stringify([...a.warnings, ...b.warnings])}`).toBe(sortedChars(`${typedA}${typedB}\n`));
   });
 
   // ShareDB answers an exception thrown by a doc 'op' listener with a hard rollback: it throws away every edit not
@@ -91,13 +98,10 @@ describe('rich-text demo in the browser', () => {
         if (calls++ % 2 === 0) throw new Error('editor update failed');
       };
     }, part);
-    await Promise.all([placeCaret(a.page, 0), placeCaret(b.page, 0)]);
     const typedA = 'Ann keeps every key. ';
     const typedB = 'Bob types at once. ';
-    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
-    const text = await converged(a, b);
-    const sorted = (s: string): string => [...s].sort().join('');
-    expect(sorted(text)).toBe(sorted(`${typedA}${typedB}\n`));
+    const text = await typeAtOnce(a, b, typedA, typedB);
+    expect(sortedChars(text)).toBe(sortedChars(`${typedA}${typedB}\n`));
     // The failure is reported (the demo prints the binding's errors as warnings), not swallowed.
     expect(a.warnings.some((w) => /cursor drawing failed|editor update failed|undo transform failed/.test(w))).toBe(true);
   });

@@ -129,8 +129,7 @@ export class Engine {
     } as ShareDB.ShareDBOptions);
     // ShareDB publishes and saves milestones without a callback and reports failures as 'error' events: without
     // listeners, one Redis hiccup or full disk would end the process. The op itself is already committed then.
-    const report = (err: Error): void => options.onError?.(err);
-    this.reportError = report;
+    const report = (this.reportError = (err: Error): void => options.onError?.(err));
     (this.pubsub.pubsub as unknown as NodeJS.EventEmitter).on('error', report);
     (this.storage.milestoneDb as unknown as NodeJS.EventEmitter).on('error', report);
     this.fanOutOrder.install(this.backend);
