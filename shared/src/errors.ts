@@ -119,3 +119,13 @@ export class ConcordError extends Error {
     };
   }
 }
+
+/** What was thrown, as an Error (a thrown string or object becomes one with its text as the message). */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** The message of what was thrown, whatever it was. */
+export function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}

@@ -8,7 +8,7 @@
  *   is back online, or a failing token source, ends in `unauthenticated`.
  * - `stop` (1003, 1007, 1008, 1009, 4403): stop and report the error.
  */
-import { closeAction, ConcordError, ERRORS, isErrorCode, parseRetryAfter, type ErrorCode } from '@concord/shared';
+import { closeAction, ConcordError, ERRORS, errorMessage, isErrorCode, parseRetryAfter, type ErrorCode } from '@concord/shared';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 export type CloseDecision =
@@ -93,5 +93,5 @@ export function closeError(code: number, reason: string): ConcordError {
 }
 
 function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  return errorMessage(cause);
 }

@@ -4,7 +4,7 @@
  * into the URL when missing), the connection, the status badge and the "who is here" list. User-provided text is
  * only ever put into the page with `textContent`.
  */
-import { isValidName } from '@concord/shared';
+import { errorMessage, isValidName } from '@concord/shared';
 import { connect, type CollabClient, type ConnectionStatus, type Participant } from '../index.js';
 
 export interface DemoContext {
@@ -126,5 +126,5 @@ export function showFailure(err: unknown): void {
   const badge = document.querySelector<HTMLElement>('#status');
   if (!badge) return;
   badge.dataset.state = 'closed';
-  badge.textContent = `error: ${err instanceof Error ? err.message : String(err)}`;
+  badge.textContent = `error: ${errorMessage(err)}`;
 }

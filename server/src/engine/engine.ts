@@ -9,7 +9,7 @@
 import type { Duplex } from 'node:stream';
 import ShareDB from 'sharedb';
 import type { Connection } from 'sharedb/lib/client/index.js';
-import { ConcordError, DEFAULT_LIMITS, registerTypes, type TypeRegistry } from '@concord/shared';
+import { ConcordError, DEFAULT_LIMITS, registerTypes, toError, type TypeRegistry } from '@concord/shared';
 import type { Storage } from '../storage/storage.js';
 import { keepStreamIdsNamed, type PubSubAdapter } from '../pubsub/pubsub.js';
 import { createMemoryPubSub } from '../pubsub/memory.js';
@@ -245,7 +245,7 @@ export class Engine {
       try {
         observer(outcome);
       } catch (err) {
-        this.reportError(err instanceof Error ? err : new Error(String(err)));
+        this.reportError(toError(err));
       }
     }
   }

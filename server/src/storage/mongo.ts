@@ -1,6 +1,7 @@
 import type { Db, MongoClient, WriteConcernSettings } from 'mongodb';
 import { createRequire } from 'node:module';
 import type ShareDB from 'sharedb';
+import { errorMessage } from '@concord/shared';
 import type { Storage } from './storage.js';
 import { MongoAccessStore } from './access/mongo-access-store.js';
 import { MongoHistoryStore } from './mongo-history-store.js';
@@ -101,7 +102,7 @@ async function ping(client: MongoClient, url: string, timeoutMs: number): Promis
   try {
     await Promise.race([client.db('admin').command({ ping: 1 }), timeout]);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(`MongoDB at ${redactUrl(url)} is unreachable: ${reason}`, { cause: error });
   } finally {
     clearTimeout(timer);

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CLOSE_ACTIONS, CLOSE_CODES, ConcordError, ERRORS, closeAction, formatRetryAfter, isErrorCode, isValidName,
-  parseRetryAfter, type ErrorCode,
+  CLOSE_ACTIONS, CLOSE_CODES, ConcordError, ERRORS, closeAction, errorMessage, formatRetryAfter, isErrorCode,
+  isValidName, parseRetryAfter, toError, type ErrorCode,
 } from '@concord/shared';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
@@ -140,5 +140,22 @@ describe('isValidName', () => {
 
   it('refuses non-strings', () => {
     for (const value of [undefined, null, 42, ['a'], { toString: () => 'a' }]) expect(isValidName(value)).toBe(false);
+  });
+});
+
+describe('what was thrown, as an Error', () => {
+  it('keeps an Error (and its code) as it is', () => {
+    const error = new ConcordError('ERR_FORBIDDEN', 'no');
+    expect(toError(error)).toBe(error);
+    expect(errorMessage(error)).toBe('no');
+  });
+
+  it('wraps anything else with its text as the message', () => {
+    for (const [thrown, text] of [['disk full', 'disk full'], [42, '42'], [undefined, 'undefined'], [null, 'null']] as const) {
+      const error = toError(thrown);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toBe(text);
+      expect(errorMessage(thrown)).toBe(text);
+    }
   });
 });

@@ -2,7 +2,7 @@
  * How the validator refuses: every rejection is a ConcordError `ERR_OP_INVALID` with a short reason naming the rule
  * and the place (a JSON-pointer-like path, a component index). Reasons echo at most a few characters of user data.
  */
-import { ConcordError } from '@concord/shared';
+import { ConcordError, errorMessage } from '@concord/shared';
 
 /** A step in a JSON path: an object key or a list index. */
 export type PathKey = string | number;
@@ -40,6 +40,6 @@ export function kindOf(value: unknown): string {
 
 /** The message of something a type library threw, for a reason. */
 export function messageOf(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return message.length > 0 ? message : 'rejected by the type';
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { toError } from '@concord/shared';
 import type { Storage } from '../storage.js';
 import { openDatabase, type Durability } from './open-database.js';
 import { ProcessRegistry, type SharingProcess } from './process-registry.js';
@@ -99,7 +100,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
           database.close();
           resolveClose();
         } catch (error) {
-          rejectClose(error instanceof Error ? error : new Error(String(error)));
+          rejectClose(toError(error));
         }
       }));
       return closing;

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
+import { toError } from '@concord/shared';
 import type { CommitCallback } from '../sharedb-records.js';
 import { snapshotJson, type CommitRow, type SqliteStatements } from './sqlite-statements.js';
 import type { HotDocs, HotEntry, Tentative } from './hot-docs.js';
-import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
+import { closedError, predecessorFailed } from './sqlite-errors.js';
 import { DocMap } from '../doc-map.js';
 
 /** A commit waiting for the group commit. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import ShareDB from 'sharedb';
+import { toError } from '@concord/shared';
 import type { CommitRow } from './sqlite-statements.js';
 import { MingoQueryEngine, type QueryResult } from '../mingo-query-engine.js';
 import type {
@@ -23,7 +24,7 @@ import { SqliteStatements, toSnapshot } from './sqlite-statements.js';
 import { HOT_BASE, HotDocs, sharesData, type HotSnapshot } from './hot-docs.js';
 import { GroupCommit } from './group-commit.js';
 import { OtherWriters } from './other-writers.js';
-import { closedError, predecessorFailed, toError } from './sqlite-errors.js';
+import { closedError, predecessorFailed } from './sqlite-errors.js';
 
 export type SqliteDbOptions = SqliteHandleOptions & {
   /** Minimum ms between two polls of one subscribed query (ShareDB's `pollDebounce`). */

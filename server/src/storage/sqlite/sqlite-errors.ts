@@ -8,7 +8,3 @@ export function predecessorFailed(): Error {
 export function closedError(): Error {
   return Object.assign(new Error('The SQLite store is closed'), { code: 'ERR_STORAGE_CLOSED' });
 }
-
-export function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import ShareDB from 'sharedb';
+import { toError } from '@concord/shared';
 import type { ErrorCallback, MilestoneCallback, SnapshotRecord } from '../sharedb-records.js';
 import { sqliteHandle, type SqliteHandleOptions } from './open-database.js';
 
@@ -170,8 +171,4 @@ const ShareDBError = (ShareDB as unknown as { Error: new (code: string, message:
 
 function invalidArgument(message: string): Error {
   return new ShareDBError('ERR_MILESTONE_ARGUMENT_INVALID', message);
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
