@@ -4,57 +4,19 @@
  * sends. A TCP proxy between client and server plays the network.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { Doc } from 'sharedb/lib/client/index.js';
-import { connect, openDoc, type CollabClient, type ConnectOptions } from '@concord/client';
+import { openDoc } from '@concord/client';
 import { createJwtAuthenticator } from '@concord/server';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import type { TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { client, docId, proxyTo, runCleanup, server, serverDoc, type } from './client-fixture.js';
 import { signTestToken, TEST_SECRET } from './jwt.js';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+afterEach(runCleanup);
 
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  cleanup.push(() => s.close());
-  return s;
-}
-
-async function proxyTo(s: TestServer): Promise<TcpProxy> {
-  const proxy = await TcpProxy.start(s.httpUrl);
-  cleanup.push(() => proxy.close());
-  return proxy;
-}
-
-function client(url: string, options: Partial<ConnectOptions> = {}): { c: CollabClient; errors: Error[] } {
-  const c = connect({ url, WebSocket, backoff: { initialMs: 50, maxMs: 500, factor: 2 }, ...options });
-  const errors: Error[] = [];
-  c.on('error', (err) => errors.push(err));
-  cleanup.push(() => c.close());
-  return { c, errors };
-}
-
-let n = 0;
-const docId = (): string => `doc-${process.pid}-${Date.now()}-${n++}`;
-
-/** The document as the server has it, read over an in-process connection. */
+/** The text document as the server has it. */
 async function serverText(s: TestServer, id: string): Promise<{ v: number; text: string }> {
-  const connection = s.collab.engine.connect();
-  try {
-    const doc = connection.get('notes', id);
-    await new Promise<void>((resolve, reject) => doc.fetch((err) => (err ? reject(err) : resolve())));
-    return { v: doc.version ?? -1, text: doc.data as string };
-  } finally {
-    connection.close();
-  }
-}
-
-function type(doc: Doc<string>, at: number, text: string): void {
-  doc.submitOp([at, text].filter((c) => c !== 0), { source: 'test' });
+  const { v, data } = await serverDoc<string>(s, 'notes', id);
+  return { v, text: data };
 }
 
 describe('connect() against a real server', () => {

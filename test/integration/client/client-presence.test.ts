@@ -12,11 +12,9 @@ import { startTestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { signTestToken, TEST_SECRET } from './jwt.js';
+import { cleanup, runCleanup } from './client-fixture.js';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+afterEach(runCleanup);
 
 function client(url: string, sub: string, name: string): CollabClient {
   const c = connect({ url, WebSocket, token: async () => signTestToken({ sub, name }), heartbeatMs: 0 });

@@ -10,11 +10,9 @@ import type { Connection, Doc } from 'sharedb/lib/client/index.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { call, connectStock, create, subscribe, submit, type StockClient } from '../../helpers/stock-client.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { cleanup, runCleanup } from './client-fixture.js';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+afterEach(runCleanup);
 
 interface Side {
   readonly client: StockClient;

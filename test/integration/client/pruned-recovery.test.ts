@@ -8,20 +8,17 @@
  * (the server document untouched by the stale edits).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Doc } from 'sharedb/lib/client/index.js';
-import { connect, Delta, openDoc, recoverPrunedEdits, type CollabClient, type PrunedConflict, type PrunedMerge } from '@concord/client';
+import { Delta, openDoc, recoverPrunedEdits, type CollabClient, type PrunedConflict, type PrunedMerge } from '@concord/client';
 import { createMemoryStorage, type Storage } from '@concord/server';
 import type { TypeName } from '@concord/shared';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import type { TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { TcpProxy } from './tcp-proxy.js';
+import type { TcpProxy } from './tcp-proxy.js';
+import { client, docId, proxyTo, runCleanup, server, serverDoc } from './client-fixture.js';
 
 const KEEP = 5;
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+afterEach(runCleanup);
 
 interface Setup {
   server: TestServer;
@@ -31,38 +28,12 @@ interface Setup {
 
 async function setup(collection: string): Promise<Setup> {
   const storage = createMemoryStorage({ milestoneInterval: 5 });
-  const server = await startTestServer({
+  const s = await server({
     storage,
     authorizer: { authorize: async () => true },
     retention: { policies: { [collection]: { keepVersions: KEEP } }, intervalMs: 0, afterCommit: true },
   });
-  cleanup.push(() => server.close());
-  const proxy = await TcpProxy.start(server.httpUrl);
-  cleanup.push(() => proxy.close());
-  return { server, storage, proxy };
-}
-
-function client(url: string): { c: CollabClient; errors: Error[] } {
-  const c = connect({ url, WebSocket, backoff: { initialMs: 50, maxMs: 300, factor: 2 } });
-  const errors: Error[] = [];
-  c.on('error', (err) => errors.push(err));
-  cleanup.push(() => c.close());
-  return { c, errors };
-}
-
-let n = 0;
-const docId = (): string => `doc-${process.pid}-${Date.now()}-${n++}`;
-
-/** The document as the server has it, read over an in-process connection. */
-async function serverDoc(s: TestServer, collection: string, id: string): Promise<{ v: number; data: any }> {
-  const connection = s.collab.engine.connect();
-  try {
-    const doc = connection.get(collection, id);
-    await new Promise<void>((resolve, reject) => doc.fetch((err) => (err ? reject(err) : resolve())));
-    return { v: doc.version ?? -1, data: doc.data };
-  } finally {
-    connection.close();
-  }
+  return { server: s, storage, proxy: await proxyTo(s) };
 }
 
 /** Two clients on one document; `alice` goes through the proxy. */
