@@ -15,6 +15,7 @@ export type { CloseDecision } from './connection/reconnect-policy.js';
 export { asError, errorCode } from './connection/errors.js';
 
 export { openDoc } from './docs/open-doc.js';
+export { guardListeners } from './docs/listener-guard.js';
 export type { CreateSpec, OpenDocOptions } from './docs/open-doc.js';
 
 export { recoverPrunedEdits, RECOVERY_SOURCE } from './recovery/pruned-recovery.js';

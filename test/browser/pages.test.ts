@@ -51,6 +51,28 @@ function padValue(page: Page): Promise<{ value: string; start: number; end: numb
   });
 }
 
+/** Ann's and Bob's pad pages on one new document. */
+async function annAndBobOnOnePad(name: string): Promise<[DemoPage, DemoPage]> {
+  if (!server || !browser) throw new Error('not started');
+  const id = docId(name);
+  const a = await openDemo(browser, `${server.httpUrl}/pad.html?name=Ann#${id}`);
+  return [a, await openDemo(browser, `${server.httpUrl}/pad.html?name=Bob#${id}`)];
+}
+
+/** Ann and Bob type into their pads at once; the pads end equal and hold every key either typed. */
+async function expectBothKeepEveryKey(a: DemoPage, b: DemoPage): Promise<void> {
+  await Promise.all([a.page.click('#pad'), b.page.click('#pad')]);
+  const typedA = 'Ann keeps every key. ';
+  const typedB = 'Bob types at once. ';
+  await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
+  const text = await waitFor('both pads show the same text', async () => {
+    const [x, y] = await Promise.all([padValue(a.page), padValue(b.page)]);
+    return x.value === y.value ? x.value : undefined;
+  }, 15_000);
+  const sorted = (value: string): string => [...value].sort().join('');
+  expect(sorted(text)).toBe(sorted(`${typedA}${typedB}`));
+}
+
 async function expectNoXss(pages: DemoPage[]): Promise<void> {
   for (const { page } of pages) {
     expect(await page.evaluate(() => window.__xss)).toBeUndefined();
@@ -101,10 +123,7 @@ describe('demo pages', () => {
   });
 
   it('the pad loses none of its user’s unacknowledged typing when a remote op fails in the field', async () => {
-    if (!server || !browser) throw new Error('not started');
-    const id = docId('pad-fails');
-    const a = await openDemo(browser, `${server.httpUrl}/pad.html?name=Ann#${id}`);
-    const b = await openDemo(browser, `${server.httpUrl}/pad.html?name=Bob#${id}`);
+    const [a, b] = await annAndBobOnOnePad('pad-fails');
     // Only a remote op moves the selection by script: make that throw in Ann's page (ShareDB would answer the
     // exception with a hard rollback, throwing away what she typed and had not had acknowledged).
     await a.page.evaluate(() => {
@@ -113,17 +132,22 @@ describe('demo pages', () => {
         throw new Error('selection update failed');
       };
     });
-    await Promise.all([a.page.click('#pad'), b.page.click('#pad')]);
-    const typedA = 'Ann keeps every key. ';
-    const typedB = 'Bob types at once. ';
-    await Promise.all([a.page.keyboard.type(typedA, { delay: 12 }), b.page.keyboard.type(typedB, { delay: 12 })]);
-    const text = await waitFor('both pads show the same text', async () => {
-      const [x, y] = await Promise.all([padValue(a.page), padValue(b.page)]);
-      return x.value === y.value ? x.value : undefined;
-    }, 15_000);
-    const sorted = (value: string): string => [...value].sort().join('');
-    expect(sorted(text)).toBe(sorted(`${typedA}${typedB}`));
+    await expectBothKeepEveryKey(a, b);
     expect(a.warnings.some((w) => w.includes('selection update failed'))).toBe(true);
+  });
+
+  it('the pad loses none of its user’s typing when the page’s own doc listener throws on remote ops', async () => {
+    const [a, b] = await annAndBobOnOnePad('pad-listener');
+    // A listener of the page's own, as an application adds them: the client reports its exception instead of
+    // letting ShareDB roll Ann's document back.
+    await a.page.evaluate(() => {
+      const doc = (window.concordDemo as { doc?: { on(event: string, fn: (op: unknown, source: unknown) => void): void } }).doc;
+      doc?.on('op', (_op, source) => {
+        if (!source) throw new Error('page listener failed');
+      });
+    });
+    await expectBothKeepEveryKey(a, b);
+    expect(a.warnings.some((w) => w.includes('page listener failed'))).toBe(true);
   });
 
   it('a name chosen with ?name= is shown as text, never run as HTML', async () => {

@@ -24,6 +24,7 @@ import { pendingOnConnection, sameStatus, type ClientState, type ConnectionStatu
 import { fetchToken, type TokenSource } from './token.js';
 import { Heartbeat } from './heartbeat.js';
 import { asError } from './errors.js';
+import { guardListeners } from '../docs/listener-guard.js';
 
 /** A WebSocket class: the browser's, Node 22's global one, or `WebSocket` from the `ws` package. */
 export interface WebSocketConstructor {
@@ -179,14 +180,20 @@ export class CollabClient {
     connection.on('doc', (doc) => this.track(doc));
   }
 
-  /** Docs report errors to the client's listeners and their edits to the pending count. */
+  /**
+   * Docs report errors to the client's listeners and their edits to the pending count. An exception from one of a
+   * doc's op listeners is reported too, instead of reaching ShareDB, which would throw away the doc's unacknowledged
+   * edits (see listener-guard.ts).
+   */
   private track(doc: Doc): void {
     const onError = (err: unknown): void => this.events.emit('error', asError(err));
     const onChange = (): void => this.scheduleStatus();
     const changes = ['op', 'create', 'del', 'load', 'no write pending'] as const;
     doc.on('error', onError);
     for (const event of changes) doc.on(event, onChange);
+    const unguard = guardListeners(doc, onError);
     const untrack = (): void => {
+      unguard();
       doc.off('error', onError);
       for (const event of changes) doc.off(event, onChange);
       doc.off('destroy', untrack);
