@@ -2,17 +2,23 @@
  * ShareDB's client applies every op, the user's own as it is submitted and other people's as they arrive, inside a
  * try/catch whose catch is a hard rollback: the doc throws away its inflight and pending ops (the user's edits the
  * server has not acknowledged) and reloads. So an exception from any listener of the events emitted while an op is
- * applied (a bug in a page's `doc.on('op')` handler, a DOM call that fails) silently loses edits.
+ * applied (a bug in a page's `doc.on('op')` handler, a DOM call that fails) silently loses edits. Its other events
+ * are emitted in the middle of its bookkeeping too: an exception from a 'load' listener skips the fetch or subscribe
+ * callbacks and the next queued subscribe request, and one from a 'no write pending' or 'nothing pending' listener
+ * skips the rest of a reply's handling.
  *
  * `guardListeners` runs each listener of those events on its own: one that throws is reported through `report`
- * (after ShareDB has finished applying the op), and the op, the edits and the other listeners go on. A listener that
- * fails has missed that op; whatever it keeps in sync should be reloaded from `doc.data` (as the bindings do).
+ * (after ShareDB has finished what it was doing), and the op, the edits and the other listeners go on. A listener
+ * that fails has missed that event; whatever it keeps in sync should be reloaded from `doc.data` (as the bindings
+ * do).
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
 import { toError } from '@concord/shared';
 
-/** The events ShareDB's `Doc._otApply` emits, inside its try/catch. */
-const APPLY_EVENTS: ReadonlySet<string | symbol> = new Set(['before op batch', 'before op', 'op', 'op batch', 'create', 'del']);
+/** The events `Doc._otApply` emits inside its try/catch, and those emitted in the middle of a reply's handling. */
+const GUARDED_EVENTS: ReadonlySet<string | symbol> = new Set([
+  'before op batch', 'before op', 'op', 'op batch', 'create', 'del', 'load', 'no write pending', 'nothing pending',
+]);
 
 type Listener = (...args: unknown[]) => unknown;
 interface DocEmitter {
@@ -29,7 +35,7 @@ export function guardListeners(doc: Doc, report: (error: Error, event: string) =
   if (emitter.emit[GUARDED]) return () => {};
   const emit = emitter.emit;
   const guarded: GuardedEmit = function (this: DocEmitter, event, ...args) {
-    if (!APPLY_EVENTS.has(event)) return emit.call(this, event, ...args);
+    if (!GUARDED_EVENTS.has(event)) return emit.call(this, event, ...args);
     // The raw listeners: a `once` wrapper removes itself when called, as with emit().
     const listeners = this.rawListeners(event);
     for (const listener of listeners) {

@@ -4,6 +4,7 @@
  * connect() client report the exception as the client's 'error' instead, and keep the edits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Doc } from 'sharedb/lib/client/index.js';
 import { guardListeners, openDoc } from '@concord/client';
 import type { TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -65,6 +66,26 @@ describe('a doc listener that throws', () => {
     expect(docA.data).toBe('theirs: base. mine more');
     expect(a.errors.map((e) => e.message)).toContain('page bug on a remote op');
     expect(b.errors).toEqual([]);
+  });
+
+  it('on load: the document still opens and its subscription completes, the exception is reported', async () => {
+    const s = await server();
+    const { c, errors } = client(s.wsUrl);
+    const id = docId();
+    // ShareDB emits 'load' before it calls the fetch and subscribe callbacks: an exception there would leave
+    // openDoc waiting for ever.
+    c.connection.get('notes', id).on('load', () => {
+      throw new Error('page bug on load');
+    });
+    let opened: Doc<string> | undefined;
+    void openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: 'hello' }).then((d) => (opened = d));
+    const doc = await waitFor('openDoc resolved', () => opened);
+    expect(doc.subscribed).toBe(true);
+    type(doc, 5, '!');
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(await serverText(s, id)).toBe('hello!');
+    await waitFor('reported', () => errors.length > 0);
+    expect(errors.map((e) => e.message)).toContain('page bug on load');
   });
 
   it('guardListeners on a doc the client already guards adds nothing, and its disposer leaves the client\'s guard', async () => {
