@@ -88,8 +88,9 @@ export const DEFAULT_LIMITS = {
   restPerSec: 100,
   /** Outbound bytes buffered for one slow client before it is disconnected with 1013. */
   maxBufferedBytes: 8 * 1_048_576,
-  /** Interval of WebSocket pings; a peer that misses one full interval is terminated, so a lost network ends a
-   * connection (and clears its presence for everyone) within two intervals, inside the contract's 5 s. */
+  /** Interval of WebSocket pings to a connection that has sent presence; a peer that misses one full interval is
+   * terminated, so a lost network ends it (and clears its presence for everyone) within two intervals, inside the
+   * contract's 5 s. Connections that never sent presence are pinged every fifth interval. */
   heartbeatMs: 2_000,
   /** Time a connection has to authenticate before 4408. */
   authDeadlineMs: 10_000,

@@ -20,31 +20,42 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** A raw peer that answers pings only while `answering` is true (autoPong off), like a client whose network dies. */
+async function pingedPeer(url: string): Promise<{ peer: RawSocket; pings: () => number; stopAnswering: () => void }> {
+  const peer = await openRaw(url, { autoPong: false });
+  raws.push(peer);
+  await handshake(peer);
+  let answering = true;
+  let pings = 0;
+  peer.socket.on('ping', (data) => {
+    pings++;
+    if (answering) peer.socket.pong(data);
+  });
+  return { peer, pings: () => pings, stopAnswering: () => (answering = false) };
+}
+
+/** A presence update: from then on the peer is one whose loss others must see within 5 s. */
+function sendPresence(peer: RawSocket): void {
+  peer.send(JSON.stringify({ a: 'p', ch: 'docs.hb', id: 'cursor', pv: 0, c: 'docs', d: 'hb', v: 0, p: { index: 0, length: 0 } }));
+}
+
 describe('heartbeat', () => {
   // Long enough that a pong delayed by a loaded 2-core machine still arrives within one interval.
   const HEARTBEAT_MS = 1000;
 
-  it('terminates a peer that stops answering pings, and only that one', async () => {
+  it('terminates a peer with presence that stops answering pings within two intervals, and only that one', async () => {
     server = await startTestServer({ limits: { heartbeatMs: HEARTBEAT_MS } });
     const honest = await connectStock(server.wsUrl);
     clients.push(honest);
-    // autoPong off: this peer answers pings only while `answering` is true, like a client whose network died.
-    const peer = await openRaw(server.wsUrl, { autoPong: false });
-    raws.push(peer);
-    await handshake(peer);
-    let answering = true;
-    let pings = 0;
-    peer.socket.on('ping', (data) => {
-      pings++;
-      if (answering) peer.socket.pong(data);
-    });
+    const { peer, pings, stopAnswering } = await pingedPeer(server.wsUrl);
+    sendPresence(peer);
 
     // While it answers, it survives several heartbeat rounds.
-    await waitFor('three pings answered', () => pings >= 3, 20_000);
+    await waitFor('three pings answered', () => pings() >= 3, 20_000);
     expect(peer.isClosed()).toBe(false);
     expect(server.collab.connectionCount).toBe(2);
 
-    answering = false;
+    stopAnswering();
     const stoppedAt = Date.now();
     const { code } = await peer.closed;
     // Terminated, not closed politely: the client sees an abnormal closure.
@@ -59,6 +70,25 @@ describe('heartbeat', () => {
     await create(doc, { ok: true }, 'json0');
     await call((cb) => doc.fetch(cb));
     expect(doc.data).toEqual({ ok: true });
+  });
+
+  it('pings a peer that never sent presence every fifth interval, and still reaps it when it goes silent', async () => {
+    server = await startTestServer({ limits: { heartbeatMs: HEARTBEAT_MS } });
+    const quiet = await pingedPeer(server.wsUrl);
+    const present = await pingedPeer(server.wsUrl);
+    sendPresence(present.peer);
+    await waitFor('six pings to the peer with presence', () => present.pings() >= 6, 20_000);
+    // Six heartbeats: the quiet peer was due at most twice (once per five, wherever its turn falls).
+    expect(quiet.pings()).toBeGreaterThanOrEqual(1);
+    expect(quiet.pings()).toBeLessThanOrEqual(2);
+
+    quiet.stopAnswering();
+    const stoppedAt = Date.now();
+    const { code } = await quiet.peer.closed;
+    expect(code).toBe(1006);
+    // At most two of its ping intervals after it stopped answering (generous bound for a loaded machine).
+    expect(Date.now() - stoppedAt).toBeLessThan(HEARTBEAT_MS * 5 * 2 + 3_000);
+    expect(present.peer.isClosed()).toBe(false);
   });
 });
 

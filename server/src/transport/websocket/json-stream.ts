@@ -75,6 +75,8 @@ export class JsonStream extends Duplex {
   private corked = false;
   /** Set when the server stops: frames are no longer delivered. */
   private stoppedReading = false;
+  /** Set once the client has sent a presence update: its loss must be noticed within the contract's 5 s. */
+  sentPresence = false;
 
   constructor(socket: WebSocket, options: JsonStreamOptions) {
     super({ objectMode: true, allowHalfOpen: false });
@@ -105,6 +107,7 @@ export class JsonStream extends Duplex {
     const message = parseMessage(data.toString(), this.options.maxJsonDepth);
     if (message === undefined) return this.reject('ERR_MESSAGE_BADLY_FORMED');
     if (message['a'] === 'auth' && isAuthMessage(message)) return;
+    if (message['a'] === 'p') this.sentPresence = true;
     this.gate.push(message);
   }
 

@@ -4,8 +4,10 @@
  * its deadline), then hands each socket to the engine as a JsonStream.
  *
  * Lifecycle: `attach(server)` adds an 'upgrade' listener; `close()` stops taking upgrades, closes every socket
- * with 1001 and removes the listeners. Dead peers are reaped by a ping every `heartbeatMs`: a socket that has not
- * answered the previous ping is terminated.
+ * with 1001 and removes the listeners. Dead peers are reaped by pings: a socket that has not answered its previous
+ * ping is terminated. A connection that has sent presence is pinged every `heartbeatMs`, so that others see it leave
+ * within the contract's 5 s when its network dies; one that never has (nobody waits to see it go) only every
+ * QUIET_ROUNDS heartbeats, which makes many idle connections that much cheaper to hold.
  */
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -37,6 +39,9 @@ export interface WebSocketTransportOptions {
   onSlowed?: (kind: MessageKind) => void;
 }
 
+/** Heartbeats between two pings of a connection that has never sent presence (at the defaults, 10 s). */
+export const QUIET_ROUNDS = 5;
+
 /** How long stopping waits for peers to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2000;
 /** The longest delay setTimeout honours (2^31 - 1 ms). */
@@ -50,6 +55,8 @@ interface Client {
   /** Frees the connection's place in its address's count. */
   readonly release: () => void;
   alive: boolean;
+  /** The heartbeat round (modulo QUIET_ROUNDS) a quiet connection is pinged in: quiet pings are spread evenly. */
+  readonly phase: number;
   /** Set once the connection is authenticated. */
   sub?: string;
   /** The connection id issued at open (ShareDB src), for logs. */
@@ -82,6 +89,9 @@ export class WebSocketTransport {
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** Heartbeat rounds so far, and connections opened so far (for their phase). */
+  private rounds = 0;
+  private opened = 0;
 
   constructor(engine: Engine, options: WebSocketTransportOptions, logger: Logger) {
     this.engine = engine;
@@ -184,7 +194,8 @@ export class WebSocketTransport {
   ): void {
     const url = redactUrl(req.url);
     const stream = new JsonStream(socket, this.options);
-    const client: Client = { socket, stream, transport: this, address, release, alive: true };
+    const phase = this.opened++ % QUIET_ROUNDS;
+    const client: Client = { socket, stream, transport: this, address, release, alive: true, phase };
     (socket as ClientSocket)[CLIENT] = client;
     this.clients.add(client);
     socket.on('pong', WebSocketTransport.onPong);
@@ -268,7 +279,9 @@ export class WebSocketTransport {
   }
 
   private reapDeadPeers(): void {
+    const round = this.rounds++ % QUIET_ROUNDS;
     for (const client of this.clients) {
+      if (!client.stream.sentPresence && client.phase !== round) continue;
       // A socket we stopped reading (rate limit or backpressure) cannot have its pong read: not evidence of a dead
       // peer. Without this, a sender throttled for two heartbeats would be cut off (1006) long before the 10 s of
       // sustained abuse that earns 4429. Pinged again once reading resumes.
