@@ -345,6 +345,14 @@ async function memoryCheckpoint(server, settleMs) {
   };
 }
 
+/** The share of one CPU the server used over `ms` in which its clients sent nothing (it only pings them). */
+async function idleCpu(pid, ms) {
+  const a = schedstat(pid);
+  await sleep(ms);
+  const b = schedstat(pid);
+  return a && b ? Math.round(((b.run - a.run) / (ms / 1000)) * 1000) / 10 : null;
+}
+
 /** One load-generator run against one server. */
 async function runJob(loadgen, scenario, target, server, rep, attempt) {
   const job = {
@@ -353,9 +361,14 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
   };
   if (scenario.kind === 'idle') {
     const mem = {};
+    let idleCpuPct = null;
     const result = await loadgen.run(job, {
       timeoutMs: scenario.timeoutMs,
-      onCheckpoint: async (name) => { mem[name] = await memoryCheckpoint(server, scenario.youngSettleMs ?? 0); return {}; },
+      onCheckpoint: async (name) => {
+        mem[name] = await memoryCheckpoint(server, scenario.youngSettleMs ?? 0);
+        if (name === 'loaded' && scenario.idleCpuMs) idleCpuPct = await idleCpu(server.pid, scenario.idleCpuMs);
+        return {};
+      },
     });
     const forcedGc = Boolean(mem.baseline?.forcedGc && mem.loaded?.forcedGc);
     const settle = { baselineSettleSec: mem.baseline?.settleSec ?? null, loadedSettleSec: mem.loaded?.settleSec ?? null,
@@ -364,7 +377,7 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
     const youngDelta = mem.loaded?.young != null && mem.baseline?.young != null ? mem.loaded.young - mem.baseline.young : null;
     const perClient = (bytes) => (bytes === null ? null : Math.round((bytes / result.clients / 1024) * 10) / 10);
     return {
-      ...result, ...settle,
+      ...result, ...settle, idleCpuPct,
       rssBaseline: mem.baseline?.rss ?? null, rssLoaded: mem.loaded?.rss ?? null, forcedGc,
       heapBaseline: mem.baseline?.heapUsed ?? null, heapLoaded: mem.loaded?.heapUsed ?? null,
       youngBaseline: mem.baseline?.young ?? null, youngLoaded: mem.loaded?.young ?? null,

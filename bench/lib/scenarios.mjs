@@ -72,15 +72,18 @@ export function buildScenarios({ quick = false, reps, durationSec } = {}) {
     id: 'idle-10k', title: `${idle10k.toLocaleString('en-US')} idle connections (Concord only)`, kind: 'idle',
     targets: CONCORD_TARGETS, limits: 'off', reps: 1,
     job: { kind: 'idle', clients: idle10k, createDocs: false, settleMs: q(3000, 500), parallel: 200, connectTimeoutMs: 240_000 },
+    // The server's CPU while it only holds them (pings): a whole number of the quiet-connection ping period (10 s).
+    idleCpuMs: q(10_000, 2_000),
     timeoutMs: 420_000,
     describe: 'each connection subscribed to its own (empty) doc; held, then an op must still get through',
-    summarize: (x) => `${x.open}/${x.clients} open after settling, ${f1(x.kbPerClient)} KB RSS/conn (${mb(x)}), connect ${x.connectSec} s, subscribe ${x.subscribeSec} s, probe ${x.probe?.delivered ? `${x.probe.ms} ms` : `FAILED ${x.probe?.error ?? ''}`}`,
+    summarize: (x) => `${x.open}/${x.clients} open after settling, ${f1(x.kbPerClient)} KB RSS/conn (${mb(x)}), idle CPU ${f1(x.idleCpuPct)}%, connect ${x.connectSec} s, subscribe ${x.subscribeSec} s, probe ${x.probe?.delivered ? `${x.probe.ms} ms` : `FAILED ${x.probe?.error ?? ''}`}`,
     rows: [],
   };
   idleMany.rows.push(
     { label: 'connections held', get: (x) => x.open, fmt: (v) => (v == null ? '—' : `${v}/${idleMany.job.clients}`) },
     { label: 'KB RSS per connection', get: (x) => x.kbPerClient, fmt: f1 },
     { label: 'seconds to connect all', get: (x) => x.connectSec, fmt: f1 },
+    { label: 'server CPU % while idle', get: (x) => x.idleCpuPct, fmt: f1 },
   );
 
   return [
