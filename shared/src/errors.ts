@@ -120,12 +120,20 @@ export class ConcordError extends Error {
   }
 }
 
-/** What was thrown, as an Error (a thrown string or object becomes one with its text as the message). */
+/**
+ * What was thrown or reported, as an Error: an Error as it is; an error-like `{message, code?}` object (ShareDB reports
+ * errors as such objects) as an Error with its message and code; anything else with its text as the message.
+ */
 export function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === 'object' && thrown !== null && typeof (thrown as { message?: unknown }).message === 'string') {
+    const { message, code } = thrown as { message: string; code?: unknown };
+    return Object.assign(new Error(message), typeof code === 'string' ? { code } : {});
+  }
+  return new Error(String(thrown));
 }
 
-/** The message of what was thrown, whatever it was. */
+/** The message of what was thrown, whatever it was (see toError). */
 export function errorMessage(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.message : String(thrown);
+  return toError(thrown).message;
 }

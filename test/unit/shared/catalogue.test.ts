@@ -150,6 +150,14 @@ describe('what was thrown, as an Error', () => {
     expect(errorMessage(error)).toBe('no');
   });
 
+  it('turns an error-like {message, code} object (as ShareDB reports errors) into an Error with both', () => {
+    const error = toError({ message: 'Missing ops', code: 'ERR_X' });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe('Missing ops');
+    expect((error as Error & { code?: string }).code).toBe('ERR_X');
+    expect(errorMessage({ message: 'plain' })).toBe('plain');
+  });
+
   it('wraps anything else with its text as the message', () => {
     for (const [thrown, text] of [['disk full', 'disk full'], [42, '42'], [undefined, 'undefined'], [null, 'null']] as const) {
       const error = toError(thrown);
