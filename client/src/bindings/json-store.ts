@@ -13,6 +13,7 @@ import { Emitter } from '../connection/emitter.js';
 import { asError } from '../connection/errors.js';
 import { UndoManager, type UndoOptions } from '../undo/undo-manager.js';
 import { json1Undo } from '../undo/undo-types.js';
+import { attempt } from './attempt.js';
 import { getAt, insertOp, moveOp, removeOp, replaceOp, type JSONOp, type JsonPath, type JsonValue } from './json-ops.js';
 
 export type JsonStoreEvents<T> = {
@@ -126,12 +127,7 @@ export class JsonStore<T extends object> {
   private opApplied(op: JSONOp, source: unknown): void {
     const local = source === this.source;
     if (!local) {
-      try {
-        this.undoManager.transform(op);
-      } catch (err) {
-        this.events.emit('error', asError(err));
-        this.undoManager.clear();
-      }
+      attempt((err) => this.events.emit('error', err), () => this.undoManager.transform(op), () => this.undoManager.clear());
     }
     this.events.emit('change', this.doc.data, { local });
   }

@@ -24,6 +24,7 @@ import { richTextUndo, type DeltaLike } from '../undo/undo-types.js';
 import { colorFor, displayName, participantKey } from '../presence/identity.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
 import { lastChangeIndex, undoShortcut } from './undo-keys.js';
+import { attempt } from './attempt.js';
 
 export interface QuillBindingOptions extends UndoOptions {
   /** Publishes this user's selection and draws the others'. Default: no presence. */
@@ -179,13 +180,10 @@ export class QuillBinding {
 
   /** Runs `step` inside a ShareDB listener: a failure is reported as 'error' and `recover` runs, nothing is thrown. */
   private attempt(step: () => void, recover?: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      this.events.emit('error', asError(err));
-      recover?.();
-    }
+    attempt(this.report, step, recover);
   }
+
+  private readonly report = (err: Error): void => this.events.emit('error', err);
 
   /** Applies an undo or redo op: to ShareDB as an own op (not recorded again), and to Quill. */
   private applyOwn(op: Delta | undefined): boolean {

@@ -20,6 +20,7 @@ import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
 import { applyTextOp, rangeToCodePoints, transformRange } from '../text/caret.js';
 import { diffToTextOp } from '../text/text-diff.js';
 import { TextCaretOverlay } from './text-caret-overlay.js';
+import { attempt } from './attempt.js';
 
 export type TextField = HTMLTextAreaElement | HTMLInputElement;
 
@@ -105,12 +106,7 @@ export class TextBinding {
    */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
-    try {
-      this.applyRemote(op as TextOp);
-    } catch (err) {
-      this.events.emit('error', asError(err));
-      this.load();
-    }
+    attempt((err) => this.events.emit('error', err), () => this.applyRemote(op as TextOp), () => this.load());
   };
 
   private readonly onLoad = (): void => this.load();
