@@ -106,6 +106,32 @@ describe('rich-text demo in the browser', () => {
     expect(a.warnings.some((w) => /cursor drawing failed|editor update failed|undo transform failed/.test(w))).toBe(true);
   });
 
+  it('an edit arriving while the user composes with an IME leaves the composition alone and is applied after', async () => {
+    // Quill writes its own stale copy of a text over the characters an IME is composing in it, so a remote op
+    // applied mid-composition used to wipe them out and move the composition elsewhere.
+    const [a, b] = await pair('rt-ime');
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.insertText('abc');
+    await converged(a, b);
+    await placeCaret(a.page, 1);
+    const ime = await a.context.newCDPSession(a.page);
+    await ime.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 });
+    await ime.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
+    await placeCaret(b.page, 3);
+    await b.page.keyboard.insertText('Y');
+    await waitFor('Bob’s edit in Ann’s doc', () =>
+      a.page.evaluate(() => JSON.stringify((window.concordDemo?.doc as { data: unknown }).data).includes('Y')));
+    expect(await a.page.evaluate(() => (window.concordDemo?.quill as { root: HTMLElement }).root.innerText)).toContain('aにほbc');
+    await ime.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+    await ime.send('Input.insertText', { text: '日本' });
+    expect(await converged(a, b)).toBe('a日本bcY\n');
+    expect(await quillSelection(a.page)).toEqual({ index: 3, length: 0 });
+    // Typing goes on where the composition ended, on both sides.
+    await a.page.keyboard.insertText('!');
+    expect(await converged(a, b)).toBe('a日本!bcY\n');
+    expect([...a.errors, ...b.errors, ...a.warnings]).toEqual([]);
+  });
+
   it('shows the other user’s cursor at their caret, and removes it when their page closes without unload', async () => {
     const [a, b] = await pair('rt-cursor');
     await placeCaret(a.page, 0);

@@ -7,7 +7,11 @@
  * channel's `receive`. `destroy()` removes exactly those and withdraws this user's cursor.
  *
  * Own ops are submitted with this binding's `source` object; every doc op with another source (other users, a
- * rollback, other code on the same doc) is applied to Quill and moves the undo stacks. Undo and redo revert only
+ * rollback, other code on the same doc) is applied to Quill and moves the undo stacks. While the user composes text
+ * with an input method (IME: Chinese, Japanese, Korean, many phone keyboards) those ops wait and are applied when the
+ * composition ends: Quill writes its own stale copy of a text over the composition's, so an op applied in the middle
+ * would wipe out the characters being composed and move the caret. Whatever Quill reports meanwhile is moved past
+ * the waiting ops before it is submitted, so the editor and the doc agree again once they are applied. Undo and redo revert only
  * this user's edits (see UndoManager). Quill's own history module would undo remote edits too: the binding takes
  * the undo shortcuts before it, and `{ history: { maxStack: 0 } }` in the Quill options keeps it from recording.
  */
@@ -53,6 +57,8 @@ export class QuillBinding {
   private readonly keyboard: boolean;
   private applyingRemote = false;
   private lastRange: Range | null = null;
+  /** Ops of others the doc holds and Quill does not yet (while composing), as one delta; null when in step. */
+  private behind: Delta | null = null;
 
   constructor(quill: Quill, doc: Doc<DeltaLike>, options: QuillBindingOptions = {}) {
     this.quill = quill;
@@ -66,6 +72,7 @@ export class QuillBinding {
     quill.on('selection-change', this.onSelectionChange);
     doc.on('op', this.onOp);
     doc.on('load', this.onLoad);
+    quill.on(COMPOSITION_END, this.onCompositionEnd);
     if (this.keyboard) {
       quill.root.addEventListener('keydown', this.onKeyDown, true);
       quill.root.addEventListener('beforeinput', this.onBeforeInput, true);
@@ -87,13 +94,13 @@ export class QuillBinding {
     return this.undoManager.canRedo;
   }
 
-  /** Reverts this user's last own step as it stands now. False if there is none. */
+  /** Reverts this user's last own step as it stands now. False if there is none, or while the user composes. */
   undo(): boolean {
-    return this.applyOwn(this.undoManager.undo(this.doc.data));
+    return this.inStep() && this.applyOwn(this.undoManager.undo(this.doc.data));
   }
 
   redo(): boolean {
-    return this.applyOwn(this.undoManager.redo(this.doc.data));
+    return this.inStep() && this.applyOwn(this.undoManager.redo(this.doc.data));
   }
 
   destroy(): void {
@@ -101,6 +108,7 @@ export class QuillBinding {
     this.quill.off('selection-change', this.onSelectionChange);
     this.doc.off('op', this.onOp);
     this.doc.off('load', this.onLoad);
+    this.quill.off(COMPOSITION_END, this.onCompositionEnd);
     if (this.keyboard) {
       this.quill.root.removeEventListener('keydown', this.onKeyDown, true);
       this.quill.root.removeEventListener('beforeinput', this.onBeforeInput, true);
@@ -113,7 +121,7 @@ export class QuillBinding {
 
   private readonly onTextChange = (delta: Delta, oldContents: Delta, _source: EmitterSource): void => {
     if (this.applyingRemote) return;
-    this.submit(delta);
+    this.submit(this.pastBehind(new Delta(delta.ops)));
     this.undoManager.record(delta, oldContents);
     this.publishSelection(this.quill.getSelection() ?? this.lastRange);
   };
@@ -122,19 +130,45 @@ export class QuillBinding {
     if (range) this.publishSelection(range);
   };
 
-  /**
-   * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which throws away every
-   * edit of this user not yet acknowledged. If Quill cannot take the op it is reloaded from the doc, which holds the
-   * op and those edits; if the undo steps cannot be moved past it they are dropped; a failure to redraw the cursors
-   * only costs the drawing. Each is reported as 'error'.
-   */
+  /** Another's op: applied to Quill now, or when the user's IME composition ends (see the class comment). */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
     const delta = new Delta(toOps(op));
+    this.behind = this.behind ? this.behind.compose(delta) : delta;
+    if (!this.quill.composition.isComposing) this.catchUp();
+  };
+
+  private readonly onCompositionEnd = (): void => {
+    if (this.behind) this.catchUp();
+  };
+
+  /**
+   * Applies the ops Quill is behind by. Never throws, as it runs inside ShareDB's 'op' listener, which answers an
+   * exception with a hard rollback that throws away every edit of this user not yet acknowledged. If Quill cannot
+   * take the op it is reloaded from the doc, which holds the op and those edits; if the undo steps cannot be moved
+   * past it they are dropped; a failure to redraw the cursors only costs the drawing. Each is reported as 'error'.
+   */
+  private catchUp(): void {
+    // Quill first reports any change of the user it has not yet (onTextChange moves it past what is behind).
+    this.attempt(() => this.quill.update('user'));
+    const delta = this.behind;
+    this.behind = null;
+    if (!delta) return;
     this.attempt(() => this.undoManager.transform(delta), () => this.undoManager.clear());
     this.attempt(() => this.withoutEcho(() => this.quill.updateContents(delta, 'api')), () => this.reload());
     this.attempt(() => this.cursors?.update());
-  };
+  }
+
+  /**
+   * A change Quill made on top of what it shows, as an op on the doc. While Quill is behind the doc the change is
+   * moved past the ops it has not seen (they count as first), and those ops past the change, for Quill to apply.
+   */
+  private pastBehind(change: Delta): Delta {
+    const behind = this.behind;
+    if (!behind) return change;
+    this.behind = change.transform(behind, false);
+    return behind.transform(change, true);
+  }
 
   private readonly onLoad = (): void => {
     this.undoManager.clear();
@@ -166,7 +200,15 @@ export class QuillBinding {
   };
 
   private load(): void {
+    this.behind = null;
     this.withoutEcho(() => this.quill.setContents(new Delta(toOps(this.doc.data)), 'api'));
+  }
+
+  /** Brings Quill up to the doc and takes in the user's last change; false while an IME composition is open. */
+  private inStep(): boolean {
+    if (this.quill.composition.isComposing) return false;
+    this.catchUp();
+    return true;
   }
 
   /** Puts the doc's content back into Quill, keeping the caret where it was as far as the content allows. */
@@ -216,6 +258,9 @@ export class QuillBinding {
     }
   }
 }
+
+/** Quill's event when an IME composition has ended and its text has been reported as a 'text-change'. */
+const COMPOSITION_END = 'composition-end';
 
 function toOps(value: unknown): DeltaOp[] {
   if (Array.isArray(value)) return value as DeltaOp[];
