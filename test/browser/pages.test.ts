@@ -150,6 +150,35 @@ describe('demo pages', () => {
     expect(a.warnings.some((w) => w.includes('page listener failed'))).toBe(true);
   });
 
+  it('the pad holds a remote edit while its user composes with an IME: no reading is left beside the conversion', async () => {
+    // Setting a field's value ends an IME composition: the reading typed so far stayed in the text, and the
+    // conversion the user then picked was added beside it ('aにほ日本bcY').
+    const [a, b] = await annAndBobOnOnePad('pad-ime');
+    await a.page.focus('#pad');
+    await a.page.keyboard.insertText('abc');
+    await waitFor('text at Bob', async () => (await padValue(b.page)).value === 'abc');
+    await a.page.evaluate(() => document.querySelector<HTMLTextAreaElement>('#pad')?.setSelectionRange(1, 1));
+    const ime = await a.context.newCDPSession(a.page);
+    await ime.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 });
+    await ime.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
+    await b.page.focus('#pad');
+    await b.page.keyboard.press('End');
+    await b.page.keyboard.insertText('Y');
+    await waitFor('Bob’s edit in Ann’s doc', () =>
+      a.page.evaluate(() => String((window.concordDemo?.doc as { data: unknown }).data).includes('Y')));
+    expect((await padValue(a.page)).value).toBe('aにほbc');
+    await ime.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+    await ime.send('Input.insertText', { text: '日本' });
+    const both = async (want: string): Promise<void> => {
+      await waitFor(`both pads show ${want}`, async () => (await padValue(a.page)).value === want && (await padValue(b.page)).value === want);
+    };
+    await both('a日本bcY');
+    expect(await padValue(a.page)).toMatchObject({ start: 3, end: 3 });
+    await a.page.keyboard.insertText('!');
+    await both('a日本!bcY');
+    expect([...a.errors, ...b.errors, ...a.warnings]).toEqual([]);
+  });
+
   it('a name chosen with ?name= is shown as text, never run as HTML', async () => {
     if (!server || !browser) throw new Error('not started');
     const id = docId('xss-anon');

@@ -9,7 +9,10 @@
  * Local edits become ops by diffing the field's old and new value (in code points, which text-unicode counts);
  * remote ops are applied to the field with the local caret and selection moved through them (from UTF-16 units to
  * code points and back), so they stay where the user left them. Own ops carry this binding's `source` object.
- * Limitation: a remote edit arriving during IME composition is applied at once and may end the composition.
+ * While the user composes text with an input method (IME), remote ops wait and are applied when the composition
+ * ends: setting the field's value ends a composition, which leaves the reading typed so far (`nihon`, `にほん`) in
+ * the text beside the conversion the user then picks (`日本`). The field's edits meanwhile are moved past the waiting
+ * ops before they are submitted.
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
 import type { TextPresence } from '@concord/shared';
@@ -17,7 +20,7 @@ import type { TextOp } from 'ot-text-unicode';
 import { Emitter } from '../connection/emitter.js';
 import { asError } from '../connection/errors.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
-import { applyTextOp, rangeToCodePoints, transformRange } from '../text/caret.js';
+import { applyTextOp, composeTextOps, rangeToCodePoints, transformRange, transformTextOp } from '../text/caret.js';
 import { diffToTextOp } from '../text/text-diff.js';
 import { TextCaretOverlay } from './text-caret-overlay.js';
 import { attempt } from './attempt.js';
@@ -47,8 +50,11 @@ export class TextBinding {
   private readonly overlay: TextCaretOverlay | undefined;
   private readonly events = new Emitter<TextBindingEvents>();
   private readonly detachPresence: () => void;
-  /** The text as ShareDB has it, which the field shows. */
+  /** The text the field shows: the doc's, but for the ops in `behind`. */
   private value = '';
+  /** Others' ops the doc holds and the field does not yet (during an IME composition), as one op; null when none. */
+  private behind: TextOp | null = null;
+  private composing = false;
 
   constructor(element: TextField, doc: Doc<string>, options: TextBindingOptions = {}) {
     this.element = element;
@@ -59,6 +65,8 @@ export class TextBinding {
     element.addEventListener('input', this.onInput);
     for (const event of SELECTION_EVENTS) element.addEventListener(event, this.onSelection);
     element.addEventListener('scroll', this.onScroll);
+    element.addEventListener('compositionstart', this.onCompositionStart);
+    element.addEventListener('compositionend', this.onCompositionEnd);
     doc.on('op', this.onOp);
     doc.on('load', this.onLoad);
     this.detachPresence = this.presence?.on('receive', this.onPresence) ?? (() => undefined);
@@ -74,6 +82,8 @@ export class TextBinding {
     this.element.removeEventListener('input', this.onInput);
     for (const event of SELECTION_EVENTS) this.element.removeEventListener(event, this.onSelection);
     this.element.removeEventListener('scroll', this.onScroll);
+    this.element.removeEventListener('compositionstart', this.onCompositionStart);
+    this.element.removeEventListener('compositionend', this.onCompositionEnd);
     this.doc.off('op', this.onOp);
     this.doc.off('load', this.onLoad);
     this.detachPresence();
@@ -87,7 +97,7 @@ export class TextBinding {
     const op = diffToTextOp(this.value, next, this.element.selectionEnd ?? undefined);
     this.value = next;
     if (op.length > 0) {
-      this.doc.submitOp(op, { source: this.source }, (err) => {
+      this.doc.submitOp(this.pastBehind(op), { source: this.source }, (err) => {
         if (err) this.events.emit('error', asError(err));
       });
     }
@@ -106,14 +116,41 @@ export class TextBinding {
    */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
-    attempt((err) => this.events.emit('error', err), () => this.applyRemote(op as TextOp), () => this.load());
+    this.behind = this.behind ? composeTextOps(this.behind, op as TextOp) : (op as TextOp);
+    if (!this.composing) this.catchUp();
   };
+
+  private readonly onCompositionStart = (): void => {
+    this.composing = true;
+  };
+
+  /** Browsers send the composition's last 'input' before this event; one that did not still has it taken first. */
+  private readonly onCompositionEnd = (): void => {
+    this.composing = false;
+    if (this.element.value !== this.value) this.onInput();
+    this.catchUp();
+  };
+
+  private catchUp(): void {
+    const op = this.behind;
+    this.behind = null;
+    if (op) attempt((err) => this.events.emit('error', err), () => this.applyRemote(op), () => this.load());
+  }
+
+  /** An edit of the field as an op on the doc: moved past the ops the field is behind by, and those past it. */
+  private pastBehind(op: TextOp): TextOp {
+    const behind = this.behind;
+    if (!behind) return op;
+    this.behind = transformTextOp(behind, op, 'left');
+    return transformTextOp(op, behind, 'right');
+  }
 
   private readonly onLoad = (): void => this.load();
 
   private readonly onPresence = (): void => this.renderCarets();
 
   private load(): void {
+    this.behind = null;
     this.value = typeof this.doc.data === 'string' ? this.doc.data : '';
     this.element.value = this.value;
   }
