@@ -7,13 +7,15 @@
  * channel's `receive`. `destroy()` removes exactly those and withdraws this user's cursor.
  *
  * Own ops are submitted with this binding's `source` object; every doc op with another source (other users, a
- * rollback, other code on the same doc) is applied to Quill and moves the undo stacks. While the user composes text
- * with an input method (IME: Chinese, Japanese, Korean, many phone keyboards) those ops wait and are applied when the
- * composition ends: Quill writes its own stale copy of a text over the composition's, so an op applied in the middle
- * would wipe out the characters being composed and move the caret. Whatever Quill reports meanwhile is moved past
- * the waiting ops before it is submitted, so the editor and the doc agree again once they are applied. Undo and redo revert only
+ * rollback, other code on the same doc) is applied to Quill and moves the undo stacks. Undo and redo revert only
  * this user's edits (see UndoManager). Quill's own history module would undo remote edits too: the binding takes
  * the undo shortcuts before it, and `{ history: { maxStack: 0 } }` in the Quill options keeps it from recording.
+ *
+ * While the user composes text with an input method (IME: Chinese, Japanese, Korean, many phone keyboards) others'
+ * ops wait and are applied when the composition ends: Quill writes its own stale copy of a text over the
+ * composition's, so an op applied in the middle would wipe out the characters being composed and move the caret.
+ * Whatever Quill reports meanwhile is moved past the waiting ops before it is submitted, so the editor and the doc
+ * agree again once they are applied.
  */
 import type Quill from 'quill';
 import type { EmitterSource, Range } from 'quill';

@@ -109,11 +109,7 @@ export class TextBinding {
 
   private readonly onScroll = (): void => this.renderCarets();
 
-  /**
-   * Never throws: ShareDB answers an exception from an 'op' listener with a hard rollback, which throws away every
-   * edit of this user not yet acknowledged. If the op cannot be put into the field, the field is reloaded from the
-   * doc (which holds the op and those edits) and the failure is reported as 'error'.
-   */
+  /** Another's op: put into the field now, or when the user's IME composition ends (see the class comment). */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
     this.behind = this.behind ? composeTextOps(this.behind, op as TextOp) : (op as TextOp);
@@ -131,6 +127,12 @@ export class TextBinding {
     this.catchUp();
   };
 
+  /**
+   * Puts the ops the field is behind by into it. Never throws, as it runs inside ShareDB's 'op' listener, which
+   * answers an exception with a hard rollback that throws away every edit of this user not yet acknowledged. If the
+   * field cannot take them it is reloaded from the doc (which holds them and those edits) and the failure is reported
+   * as 'error'.
+   */
   private catchUp(): void {
     const op = this.behind;
     this.behind = null;
