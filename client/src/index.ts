@@ -53,3 +53,5 @@ export type { QuillBindingOptions, QuillBindingEvents } from './bindings/quill-b
 export { TextBinding } from './bindings/text-binding.js';
 export type { TextBindingOptions, TextBindingEvents, TextField } from './bindings/text-binding.js';
 export { undoShortcut, lastChangeIndex } from './bindings/undo-keys.js';
+export { HeldOps } from './bindings/held-ops.js';
+export type { HoldType } from './bindings/held-ops.js';

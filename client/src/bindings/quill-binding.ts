@@ -31,6 +31,7 @@ import { colorFor, displayName, participantKey } from '../presence/identity.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
 import { lastChangeIndex, undoShortcut } from './undo-keys.js';
 import { attempt } from './attempt.js';
+import { HeldOps } from './held-ops.js';
 
 export interface QuillBindingOptions extends UndoOptions {
   /** Publishes this user's selection and draws the others'. Default: no presence. */
@@ -59,8 +60,8 @@ export class QuillBinding {
   private readonly keyboard: boolean;
   private applyingRemote = false;
   private lastRange: Range | null = null;
-  /** Ops of others the doc holds and Quill does not yet (while composing), as one delta; null when in step. */
-  private behind: Delta | null = null;
+  /** Others' ops the doc has and Quill does not yet (during an IME composition). */
+  private readonly held = new HeldOps<Delta>(richTextUndo);
 
   constructor(quill: Quill, doc: Doc<DeltaLike>, options: QuillBindingOptions = {}) {
     this.quill = quill;
@@ -123,7 +124,7 @@ export class QuillBinding {
 
   private readonly onTextChange = (delta: Delta, oldContents: Delta, _source: EmitterSource): void => {
     if (this.applyingRemote) return;
-    this.submit(this.pastBehind(new Delta(delta.ops)));
+    this.submit(this.held.pass(new Delta(delta.ops)));
     this.undoManager.record(delta, oldContents);
     this.publishSelection(this.quill.getSelection() ?? this.lastRange);
   };
@@ -135,14 +136,11 @@ export class QuillBinding {
   /** Another's op: applied to Quill now, or when the user's IME composition ends (see the class comment). */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
-    const delta = new Delta(toOps(op));
-    this.behind = this.behind ? this.behind.compose(delta) : delta;
+    this.held.hold(new Delta(toOps(op)));
     if (!this.quill.composition.isComposing) this.catchUp();
   };
 
-  private readonly onCompositionEnd = (): void => {
-    if (this.behind) this.catchUp();
-  };
+  private readonly onCompositionEnd = (): void => this.catchUp();
 
   /**
    * Applies the ops Quill is behind by. Never throws, as it runs inside ShareDB's 'op' listener, which answers an
@@ -151,25 +149,13 @@ export class QuillBinding {
    * past it they are dropped; a failure to redraw the cursors only costs the drawing. Each is reported as 'error'.
    */
   private catchUp(): void {
-    // Quill first reports any change of the user it has not yet (onTextChange moves it past what is behind).
+    // Quill first reports any change of the user it has not yet (onTextChange passes it past the held ops).
     this.attempt(() => this.quill.update('user'));
-    const delta = this.behind;
-    this.behind = null;
+    const delta = this.held.take();
     if (!delta) return;
     this.attempt(() => this.undoManager.transform(delta), () => this.undoManager.clear());
     this.attempt(() => this.withoutEcho(() => this.quill.updateContents(delta, 'api')), () => this.reload());
     this.attempt(() => this.cursors?.update());
-  }
-
-  /**
-   * A change Quill made on top of what it shows, as an op on the doc. While Quill is behind the doc the change is
-   * moved past the ops it has not seen (they count as first), and those ops past the change, for Quill to apply.
-   */
-  private pastBehind(change: Delta): Delta {
-    const behind = this.behind;
-    if (!behind) return change;
-    this.behind = change.transform(behind, false);
-    return behind.transform(change, true);
   }
 
   private readonly onLoad = (): void => {
@@ -202,7 +188,7 @@ export class QuillBinding {
   };
 
   private load(): void {
-    this.behind = null;
+    this.held.clear();
     this.withoutEcho(() => this.quill.setContents(new Delta(toOps(this.doc.data)), 'api'));
   }
 

@@ -15,15 +15,16 @@
  * ops before they are submitted.
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
-import type { TextPresence } from '@concord/shared';
+import { textUnicodeType, type TextPresence } from '@concord/shared';
 import type { TextOp } from 'ot-text-unicode';
 import { Emitter } from '../connection/emitter.js';
 import { asError } from '../connection/errors.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
-import { applyTextOp, composeTextOps, rangeToCodePoints, transformRange, transformTextOp } from '../text/caret.js';
+import { applyTextOp, rangeToCodePoints, transformRange } from '../text/caret.js';
 import { diffToTextOp } from '../text/text-diff.js';
 import { TextCaretOverlay } from './text-caret-overlay.js';
 import { attempt } from './attempt.js';
+import { HeldOps, type HoldType } from './held-ops.js';
 
 export type TextField = HTMLTextAreaElement | HTMLInputElement;
 
@@ -50,10 +51,10 @@ export class TextBinding {
   private readonly overlay: TextCaretOverlay | undefined;
   private readonly events = new Emitter<TextBindingEvents>();
   private readonly detachPresence: () => void;
-  /** The text the field shows: the doc's, but for the ops in `behind`. */
+  /** The text the field shows: the doc's, but for the ops held back. */
   private value = '';
-  /** Others' ops the doc holds and the field does not yet (during an IME composition), as one op; null when none. */
-  private behind: TextOp | null = null;
+  /** Others' ops the doc has and the field does not yet (during an IME composition). */
+  private readonly held = new HeldOps(textUnicodeType as unknown as HoldType<TextOp>);
   private composing = false;
 
   constructor(element: TextField, doc: Doc<string>, options: TextBindingOptions = {}) {
@@ -97,7 +98,7 @@ export class TextBinding {
     const op = diffToTextOp(this.value, next, this.element.selectionEnd ?? undefined);
     this.value = next;
     if (op.length > 0) {
-      this.doc.submitOp(this.pastBehind(op), { source: this.source }, (err) => {
+      this.doc.submitOp(this.held.pass(op), { source: this.source }, (err) => {
         if (err) this.events.emit('error', asError(err));
       });
     }
@@ -112,7 +113,7 @@ export class TextBinding {
   /** Another's op: put into the field now, or when the user's IME composition ends (see the class comment). */
   private readonly onOp = (op: unknown, source: unknown): void => {
     if (source === this.source) return;
-    this.behind = this.behind ? composeTextOps(this.behind, op as TextOp) : (op as TextOp);
+    this.held.hold(op as TextOp);
     if (!this.composing) this.catchUp();
   };
 
@@ -134,17 +135,8 @@ export class TextBinding {
    * as 'error'.
    */
   private catchUp(): void {
-    const op = this.behind;
-    this.behind = null;
+    const op = this.held.take();
     if (op) attempt((err) => this.events.emit('error', err), () => this.applyRemote(op), () => this.load());
-  }
-
-  /** An edit of the field as an op on the doc: moved past the ops the field is behind by, and those past it. */
-  private pastBehind(op: TextOp): TextOp {
-    const behind = this.behind;
-    if (!behind) return op;
-    this.behind = transformTextOp(behind, op, 'left');
-    return transformTextOp(op, behind, 'right');
   }
 
   private readonly onLoad = (): void => this.load();
@@ -152,7 +144,7 @@ export class TextBinding {
   private readonly onPresence = (): void => this.renderCarets();
 
   private load(): void {
-    this.behind = null;
+    this.held.clear();
     this.value = typeof this.doc.data === 'string' ? this.doc.data : '';
     this.element.value = this.value;
   }

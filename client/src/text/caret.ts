@@ -16,23 +16,11 @@ export interface Utf16Range {
 const textType = textUnicodeType as unknown as {
   apply(text: string, op: TextOp): string;
   transformPosition(cursor: number, op: TextOp): number;
-  transform(op: TextOp, other: TextOp, side: 'left' | 'right'): TextOp;
-  compose(a: TextOp, b: TextOp): TextOp;
 };
 
 /** Applies a text-unicode op to a string. */
 export function applyTextOp(text: string, op: TextOp): string {
   return textType.apply(text, op);
-}
-
-/** `op` moved past `other` (both apply to the same text); at one position the `left` side's insert comes first. */
-export function transformTextOp(op: TextOp, other: TextOp, side: 'left' | 'right'): TextOp {
-  return textType.transform(op, other, side);
-}
-
-/** `a` then `b` as one op. */
-export function composeTextOps(a: TextOp, b: TextOp): TextOp {
-  return textType.compose(a, b);
 }
 
 /** Where `range` of `before` lies in `after = apply(before, op)`. */
