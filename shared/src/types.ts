@@ -5,6 +5,7 @@
 import * as json1 from 'ot-json1';
 import richText from 'rich-text';
 import * as textUnicode from 'ot-text-unicode';
+import { ConcordError, errorMessage } from './errors.js';
 
 /** A text selection in a document's own position units (code points for text-unicode, Quill units for rich-text). */
 export interface TextRange {
@@ -39,17 +40,20 @@ export type TypeName = (typeof TYPE_NAMES)[number];
 const json1Base = json1.type.typeAllowingConflictsPred(() => true) as unknown as OTType;
 export const json1Type: OTType = {
   ...json1Base,
+  transform: checkedTransform(json1Base),
   // Whiteboard presence (pointer coordinates, selected ids) does not address positions inside the document, so it
   // passes through ops unchanged; ShareDB only needs the function to exist to enable doc presence.
   transformPresence: (presence: unknown) => presence,
 };
 
-export const richTextType: OTType = richText.type as unknown as OTType;
+const richTextBase = richText.type as unknown as OTType;
+export const richTextType: OTType = { ...richTextBase, transform: checkedTransform(richTextBase, checkDeltaShape) };
 
 const textBase = textUnicode.type;
 /** text-unicode with presence: a `{index, length}` range in code points, moved through each op. */
 export const textUnicodeType: OTType = {
   ...(textBase as unknown as OTType),
+  transform: checkedTransform(textBase as unknown as OTType),
   transformPresence(presence: unknown, op: unknown): unknown {
     if (!isTextRange(presence)) return presence;
     const textOp = op as Parameters<typeof textBase.transformPosition>[1];
@@ -58,6 +62,40 @@ export const textUnicodeType: OTType = {
     return { ...presence, index: start, length: end - start };
   },
 };
+
+/**
+ * A type's transform that refuses a malformed op with ERR_OP_INVALID. The server checks an op against the document
+ * once it has been transformed to the current version, but an op sent against an older version is transformed
+ * first, and there the libraries throw TypeErrors on malformed input (json0, json1, text-unicode) or turn it into an
+ * empty op (rich-text makes a delta of anything). `check` refuses what the library would accept; `op` is the op
+ * being moved, the one a client submitted (on a client: its own pending op, well-formed by construction).
+ */
+function checkedTransform(base: OTType, check?: (op: unknown) => void): OTType['transform'] {
+  return (op, other, side) => {
+    try {
+      check?.(op);
+      return base.transform(op, other, side);
+    } catch (err) {
+      throw err instanceof ConcordError ? err : new ConcordError('ERR_OP_INVALID', `${base.name} op: ${errorMessage(err)}`);
+    }
+  };
+}
+
+/** A delta as a list of entries or `{ops: [...]}`, each an insert (non-empty string or embed), retain or delete. */
+function checkDeltaShape(op: unknown): void {
+  const ops = Array.isArray(op) ? op : (op as { ops?: unknown } | null)?.ops;
+  if (!Array.isArray(ops)) throw new ConcordError('ERR_OP_INVALID', 'rich-text op must be a delta (a list of entries or {ops: [...]})');
+  for (const entry of ops as unknown[]) {
+    const { insert, retain, delete: remove } = (entry ?? {}) as Record<string, unknown>;
+    const valid = typeof entry === 'object' && entry !== null && (
+      insert !== undefined ? (typeof insert === 'string' && insert.length > 0) || (typeof insert === 'object' && insert !== null)
+        : retain !== undefined ? isPositiveInteger(retain) || (typeof retain === 'object' && retain !== null)
+          : isPositiveInteger(remove));
+    if (!valid) throw new ConcordError('ERR_OP_INVALID', `rich-text op: ${JSON.stringify(entry) ?? String(entry)} is not an insert, retain or delete`);
+  }
+}
+
+const isPositiveInteger = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
 
 export function isTextRange(value: unknown): value is TextRange {
   if (typeof value !== 'object' || value === null) return false;
@@ -69,16 +107,35 @@ export function isTextRange(value: unknown): value is TextRange {
 export interface TypeRegistry {
   register(type: OTType): void;
   map: Record<string, OTType | undefined>;
+  /** ShareDB's json0, compared by identity with the registered one (agent.js, client/connection.js). */
+  defaultType?: OTType;
 }
 
-/** Registers json1, rich-text and text-unicode (json0 is ShareDB's built-in default). Idempotent. */
+const JSON0_URI = 'http://sharejs.org/types/JSONv0';
+/** The checked json0 made from a registry's built-in one, and the checked copies themselves. */
+const checkedJson0 = new WeakMap<OTType, OTType>();
+const checkedCopies = new WeakSet<OTType>();
+
+/**
+ * Registers json1, rich-text and text-unicode, and replaces ShareDB's built-in json0 by a copy with a checked
+ * transform (see checkedTransform). Idempotent.
+ */
 export function registerTypes(registry: TypeRegistry): void {
   for (const type of [json1Type, richTextType, textUnicodeType]) {
     if (registry.map[type.uri] !== type) registry.register(type);
   }
+  const json0 = registry.map[JSON0_URI];
+  if (!json0 || checkedCopies.has(json0)) return;
+  let checked = checkedJson0.get(json0);
+  if (!checked) {
+    checked = { ...json0, transform: checkedTransform(json0) };
+    checkedJson0.set(json0, checked);
+    checkedCopies.add(checked);
+  }
+  registry.register(checked);
+  if (registry.defaultType === json0) registry.defaultType = checked;
 }
 
-const JSON0_URI = 'http://sharejs.org/types/JSONv0';
 const URI_BY_NAME: Record<TypeName, string> = {
   json0: JSON0_URI,
   json1: json1Type.uri,

@@ -1,7 +1,8 @@
 /**
  * Malformed ops for each of the four types, submitted by an authenticated co-editor who may write: positions and
  * lengths out of range, negative or fractional, type confusion, prototype paths and keys, depth and size bombs.
- * Each is refused with ERR_OP_INVALID before it is applied, and the document stays as it was.
+ * Each is refused with ERR_OP_INVALID before it is applied, and the document stays as it was. So is each sent
+ * against an older version of the document, which the server transforms before it can apply it.
  */
 import type { Category, HostileCase, TypeName } from '../case.js';
 
@@ -16,6 +17,29 @@ function opCase(category: Category & TypeName, name: string, initial: unknown, o
       const target = await ctx.target(category, initial);
       const attacker = await ctx.attacker();
       return { code: await attacker.edit(target.collection, target.id, target.v, typeof op === 'function' ? op() : op) };
+    },
+  };
+}
+
+/**
+ * A stale case: another connection first makes an honest edit (`first`, turning `initial` into `after`), then the
+ * attacker submits `op` against the version before it, so the server must transform the malformed op before it
+ * could apply it.
+ */
+function staleCase(category: Category & TypeName, name: string, initial: unknown, first: unknown, after: unknown,
+  op: unknown): HostileCase {
+  return {
+    name: `${name}, sent against an older version`, category, expected: OP_INVALID,
+    run: async (ctx) => {
+      const target = await ctx.target(category, initial);
+      // Another connection edits: a connection's own op older than its previous one is refused for that alone.
+      const [editor, attacker] = await Promise.all([ctx.attacker('stale-editor'), ctx.attacker()]);
+      const base = target.v;
+      const honest = await editor.edit(target.collection, target.id, base, first);
+      if (honest !== 'ok') return { code: honest, note: 'the honest edit was refused' };
+      target.v = base + 1;
+      target.data = after;
+      return { code: await attacker.edit(target.collection, target.id, base, op) };
     },
   };
 }
@@ -89,4 +113,26 @@ export const textUnicodeCases: HostileCase[] = [
   opCase('text-unicode', 'an op that is an object (type confusion)', TEXT_DOC, { p: 0, i: 'x' }),
   opCase('text-unicode', 'a size bomb: an insert growing the text past the document cap (384 KiB here)', 'x'.repeat(200_000),
     () => [200_000, 'y'.repeat(200_000)], OP_INVALID, { inProcessOnly: true }),
+];
+
+const STALE_JSON0 = { a: 'xyz', l: [1] };
+const STALE_JSON0_AFTER = { a: 'Qxyz', l: [1] };
+const STALE_JSON1 = { a: 1 };
+const STALE_RICH = [{ insert: 'abc\n' }];
+const STALE_TEXT = 'abc';
+
+export const staleOpCases: HostileCase[] = [
+  staleCase('json0', 'a string insert of a number', STALE_JSON0, [{ p: ['a', 0], si: 'Q' }], STALE_JSON0_AFTER,
+    [{ p: ['a', 0], si: 5 }]),
+  staleCase('json0', 'a string insert at a key', STALE_JSON0, [{ p: ['a', 0], si: 'Q' }], STALE_JSON0_AFTER,
+    [{ p: ['a', 'k'], si: 'x' }]),
+  staleCase('json1', 'a structurally malformed op', STALE_JSON1, ['b', { i: 1 }], { a: 1, b: 1 },
+    [[['a', { r: 7, i: 5, p: 'x' }]]]),
+  staleCase('json1', 'an op that is a string', STALE_JSON1, ['b', { i: 1 }], { a: 1, b: 1 }, 'garbage'),
+  staleCase('rich-text', 'an op that is a string', STALE_RICH, [{ insert: 'Q' }], { ops: [{ insert: 'Qabc\n' }] }, 'abc'),
+  staleCase('rich-text', 'an op that is a number', STALE_RICH, [{ insert: 'Q' }], { ops: [{ insert: 'Qabc\n' }] }, 5),
+  staleCase('rich-text', 'an insert that is a number', STALE_RICH, [{ insert: 'Q' }], { ops: [{ insert: 'Qabc\n' }] },
+    [{ insert: 5 }]),
+  staleCase('text-unicode', 'a json0 op on text', STALE_TEXT, ['Q'], 'Qabc', [{ p: ['x'], oi: 1 }]),
+  staleCase('text-unicode', 'a negative skip', STALE_TEXT, ['Q'], 'Qabc', [-1, 'x']),
 ];

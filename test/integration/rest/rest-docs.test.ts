@@ -156,7 +156,27 @@ describe('REST API: documents', () => {
         const { ops } = history(await req('GET', `${path}/ops`));
         expect(ops[0]?.create?.type).toBe(c.type);
       });
+
+      it(`${c.type}: a malformed op sent against an older version is 400 ERR_OP_INVALID, not transformed`, async () => {
+        // The op must be transformed past version 2 before it could be checked against the document; the type
+        // libraries throw TypeErrors on such input (a 500 before) or, for rich-text, make an empty op of it.
+        const path = `/api/docs/stale/${c.type}`;
+        await req('POST', path, { type: c.type, data: c.data });
+        expect((await req('POST', `${path}/ops`, { v: 1, op: c.op })).body).toEqual({ v: 2 });
+        for (const op of ['garbage', 5, [{ p: ['a', 'k'], si: 5 }]]) {
+          expectError(await req('POST', `${path}/ops`, { v: 1, op }), 400, 'ERR_OP_INVALID');
+        }
+        expect((await req('GET', path)).body).toEqual({ v: 2, type: c.type, data: c.after });
+      });
     }
+
+    it('json0: a string insert of a number against an older version is 400 ERR_OP_INVALID (it was a 500)', async () => {
+      const path = '/api/docs/stale/json0-text';
+      await req('POST', path, { type: 'json0', data: { a: 'xyz' } });
+      expect((await req('POST', `${path}/ops`, { v: 1, op: [{ p: ['a', 0], si: 'Q' }] })).body).toEqual({ v: 2 });
+      expectError(await req('POST', `${path}/ops`, { v: 1, op: [{ p: ['a', 0], si: 5 }] }), 400, 'ERR_OP_INVALID');
+      expect((await req('GET', path)).body).toEqual({ v: 2, type: 'json0', data: { a: 'Qxyz' } });
+    });
   });
 
   describe('routing', () => {
