@@ -168,6 +168,9 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
   return { jwtSecret, jwtPublicKey, issuer, audience };
 }
 
+/** The top-level keys of CONFIG_FILE; a typo such as `colections` would otherwise run with no rules at all. */
+const CONFIG_FILE_KEYS: readonly string[] = ['collections', 'retention'];
+
 function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> | undefined {
   if (path === undefined) return undefined;
   try {
@@ -175,6 +178,11 @@ function readConfigFile(path: string | undefined, problems: string[]): Record<st
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       problems.push(`CONFIG_FILE ${path} must hold a JSON object`);
       return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!CONFIG_FILE_KEYS.includes(key)) {
+        problems.push(`CONFIG_FILE ${path}: ${key} is not a setting (the file holds ${CONFIG_FILE_KEYS.join(' and ')})`);
+      }
     }
     return value as Record<string, unknown>;
   } catch (err) {

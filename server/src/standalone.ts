@@ -119,7 +119,7 @@ function collectionSchemas(config: Config): Record<string, object> {
 /** Collection names the configuration mentions, used as metric labels. */
 function configuredCollections(config: Config): string[] {
   const names = new Set<string>();
-  for (const key of ['collections', 'retention', 'schemas']) {
+  for (const key of ['collections', 'retention']) {
     const section = config.file?.[key];
     if (section && typeof section === 'object') for (const name of Object.keys(section)) if (name !== '*') names.add(name);
   }

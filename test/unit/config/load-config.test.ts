@@ -114,6 +114,8 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
   writeFileSync(notJson, '{ "collections": ');
   const notObject = join(dir, 'array.json');
   writeFileSync(notObject, '[1, 2]');
+  const typo = join(dir, 'typo.json');
+  writeFileSync(typo, JSON.stringify({ colections: { notes: { write: ['*'] } } }));
 
   const cases: Array<[string, Record<string, string>]> = [
     ['PORT', { PORT: 'abc' }],
@@ -149,6 +151,7 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['CONFIG_FILE', { CONFIG_FILE: join(dir, 'missing.json') }],
     ['CONFIG_FILE', { CONFIG_FILE: notJson }],
     ['CONFIG_FILE', { CONFIG_FILE: notObject }],
+    ['colections is not a setting', { CONFIG_FILE: typo }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
   ];
 
