@@ -29,7 +29,7 @@ import { PresenceLiveness } from './presence-liveness.js';
 import { WithdrawalEcho } from './withdrawal-echo.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { admitPresence } from '../policy/presence-policy.js';
-import { checkRequestSize } from './request-limits.js';
+import { checkRequestFields, checkRequestSize } from './request-limits.js';
 import { isMissingOps, prunedError } from './history.js';
 import { storageFailure } from './error-mapping.js';
 import { authorizeSubmit, checkCreateType, validateSubmit } from './submit-checks.js';
@@ -262,6 +262,7 @@ export class Engine {
     useSync(backend, 'receive', ({ agent, data }) => {
       this.bindIdentity(agent, data);
       checkRequestSize(agent, data, this.limits);
+      checkRequestFields(data);
       checkCreateType(data);
       this.duplicateOps.received(agent, data);
       if (data['a'] === 'pr' && typeof data['ch'] === 'string') this.withdrawals.answer(agent, data['ch']);

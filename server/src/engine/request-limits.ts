@@ -26,3 +26,21 @@ export function checkRequestSize(agent: EngineAgent, data: Record<string, unknow
     }
   }
 }
+
+const PRESENCE_ACTIONS: ReadonlySet<unknown> = new Set(['p', 'ps', 'pu', 'pr']);
+
+/**
+ * Fields ShareDB leaves unchecked and then trips over: a presence message without a channel (`ch`) answered with
+ * its own TypeError, and an op `seq` that is not a whole number, which its duplicate detection compares exactly
+ * (1.5 was committed; 1e300 ran into ShareDB's own overflow check).
+ */
+export function checkRequestFields(data: Record<string, unknown>): void {
+  const action = data['a'];
+  if (PRESENCE_ACTIONS.has(action) && typeof data['ch'] !== 'string') {
+    throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'a presence message needs its channel (ch) as a string');
+  }
+  const seq = data['seq'];
+  if (action === 'op' && seq != null && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {
+    throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'an op seq must be a whole number from 0 up');
+  }
+}

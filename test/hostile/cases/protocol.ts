@@ -38,6 +38,19 @@ export const protocolCases: HostileCase[] = [
     },
   },
   {
+    name: 'an op whose seq is a fraction', category: 'protocol', expected: 'ERR_MESSAGE_BADLY_FORMED',
+    run: async (ctx) => {
+      const target = await ctx.target('json0', { n: 1 });
+      const attacker = await ctx.attacker();
+      return { code: await attacker.submit({ c: target.collection, d: target.id, v: target.v, seq: 1.5, op: [{ p: ['n'], na: 1 }] }) };
+    },
+  },
+  {
+    name: 'a presence message without its channel', category: 'protocol', expected: 'ERR_MESSAGE_BADLY_FORMED',
+    run: (ctx) => replyCode(ctx, { a: 'p', c: 'shared', d: 'honest', id: 'no-channel', v: 1, seq: 1, p: { index: 1 } },
+      (m) => m['a'] === 'p' && m['id'] === 'no-channel' && m['error'] !== undefined),
+  },
+  {
     name: 'a handshake with an object as the connection id', category: 'protocol', expected: 'ok',
     run: async (ctx) => {
       const attacker = await ctx.attacker();
