@@ -32,7 +32,7 @@ import { admitPresence } from '../policy/presence-policy.js';
 import { checkRequestFields, checkRequestSize } from './request-limits.js';
 import { isMissingOps, prunedError } from './history.js';
 import { storageFailure } from './error-mapping.js';
-import { authorizeSubmit, checkCreateType, validateSubmit } from './submit-checks.js';
+import { authorizeSubmit, checkCreate, validateSubmit } from './submit-checks.js';
 import { Retention, type RetentionOptions } from './retention.js';
 import { stampSubmitted } from './op-clock.js';
 
@@ -263,7 +263,7 @@ export class Engine {
       this.bindIdentity(agent, data);
       checkRequestSize(agent, data, this.limits);
       checkRequestFields(data);
-      checkCreateType(data);
+      checkCreate(data);
       this.duplicateOps.received(agent, data);
       if (data['a'] === 'pr' && typeof data['ch'] === 'string') this.withdrawals.answer(agent, data['ch']);
     });

@@ -3,7 +3,7 @@
  * authorizer's decision for its action (and the author stamp that follows it), and the validator's check of the op
  * against the document, after the no-op rule.
  */
-import { ConcordError, shortTypeName } from '@concord/shared';
+import { ConcordError, isValidName, shortTypeName } from '@concord/shared';
 import { sessionOf, type SubmitContext } from './middleware.js';
 import { ANONYMOUS } from './principal.js';
 import { onDecision, type Action, type Authorizer, type Validator } from './policies.js';
@@ -44,13 +44,18 @@ export function validateSubmit(request: SubmitContext, validator: Validator): vo
 }
 
 /**
- * A create names one of the four types (by short name or URI), answered ERR_UNKNOWN_TYPE otherwise, as over REST.
+ * A create names its document as REST does (ERR_INVALID_NAME) and one of the four types (by short name or URI),
+ * answered ERR_UNKNOWN_TYPE otherwise, as over REST.
  * (ShareDB itself would answer ERR_OT_OP_BADLY_FORMED, "Missing create type": it drops an unknown type first.)
  */
-export function checkCreateType(data: Record<string, unknown>): void {
+export function checkCreate(data: Record<string, unknown>): void {
   if (data['a'] !== 'op') return;
   const create = data['create'];
   if (create === null || typeof create !== 'object') return;
+  // A create names its document as REST does (ShareDB takes any string, so a document REST cannot reach was possible).
+  if (!isValidName(data['c']) || !isValidName(data['d'])) {
+    throw new ConcordError('ERR_INVALID_NAME', 'collection and id must be 1-200 characters of letters, digits, _ - . :');
+  }
   const type = (create as { type?: unknown }).type;
   if (typeof type === 'string' && shortTypeName(type) === undefined) {
     throw new ConcordError('ERR_UNKNOWN_TYPE', 'type must be json0, json1, rich-text or text-unicode');

@@ -62,7 +62,22 @@ export const createDeleteCases: HostileCase[] = [
     },
   },
   {
-    name: 'a create with the id __proto__', category: 'create-delete', expected: 'ERR_MESSAGE_BADLY_FORMED',
+    name: 'a create whose id REST could not address (a space, é)', category: 'create-delete', expected: 'ERR_INVALID_NAME',
+    run: async (ctx) => {
+      const attacker = await ctx.attacker();
+      return { code: await attacker.create('docs', `é x-${Date.now()}`, 'json0', { n: 1 }) };
+    },
+  },
+  {
+    name: 'a create in a collection named with a slash', category: 'create-delete', expected: 'ERR_INVALID_NAME',
+    run: async (ctx) => {
+      const attacker = await ctx.attacker();
+      return { code: await attacker.create('bad/name', `slash-${Date.now()}`, 'json0', { n: 1 }) };
+    },
+  },
+  {
+    // Refused by the name rule before ShareDB's own check (which answered ERR_MESSAGE_BADLY_FORMED): the code REST gives.
+    name: 'a create with the id __proto__', category: 'create-delete', expected: 'ERR_INVALID_NAME',
     run: async (ctx) => {
       const attacker = await ctx.attacker();
       return { code: await attacker.create('docs', '__proto__', 'json0', { polluted: 'yes' }) };
