@@ -92,6 +92,12 @@ export class Attacker {
     return { code: codeOf(reply), reply };
   }
 
+  /** Resolves with `<close code> <reason>` once the server closed the socket (within `ms`). */
+  async closedWithReason(ms = 15_000): Promise<string> {
+    const { code, reason } = await within(this.raw.closed, ms, 'the server to close the socket');
+    return `${code} ${reason}`;
+  }
+
   /** Resolves with the close code once the server closed the socket (within `ms`). */
   async closedWith(ms = 15_000): Promise<number> {
     return (await within(this.raw.closed, ms, 'the server to close the socket')).code;

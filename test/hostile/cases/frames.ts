@@ -1,43 +1,44 @@
 /**
- * Frames that are not ShareDB messages: each ends only its own socket with the documented close code (1007 not a
- * JSON object or too deep, 1003 binary, 1009 too big). Floods of tiny fragments or tiny messages are served.
+ * Frames that are not ShareDB messages: each ends only its own socket with the documented close code and the ERR_*
+ * code as its reason (1007 not a JSON object, too deep or not UTF-8, 1003 binary, 1009 too big, 1008 too many
+ * fragments). Floods of tiny fragments or tiny messages are served.
  */
 import type { HostileCase, HostileContext, Outcome } from '../case.js';
 
-/** Sends `frame` on a fresh authenticated socket and returns the close code. */
+/** Sends `frame` on a fresh authenticated socket and returns the close code and reason. */
 async function closeCodeFor(ctx: HostileContext, frame: string | Buffer, binary = false): Promise<Outcome> {
   const attacker = await ctx.attacker();
   attacker.raw.send(frame, { binary });
-  return { code: await attacker.closedWith() };
+  return { code: await attacker.closedWithReason() };
 }
 
 export const frameCases: HostileCase[] = [
   {
-    name: 'a text frame that is not JSON', category: 'frames', expected: 1007,
+    name: 'a text frame that is not JSON', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, '{"a":"f","c":"docs",'),
   },
   {
-    name: 'the JSON primitive 42', category: 'frames', expected: 1007,
+    name: 'the JSON primitive 42', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, '42'),
   },
   {
-    name: 'the JSON primitive null', category: 'frames', expected: 1007,
+    name: 'the JSON primitive null', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, 'null'),
   },
   {
-    name: 'a JSON array instead of an object', category: 'frames', expected: 1007,
+    name: 'a JSON array instead of an object', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, '[{"a":"hs"}]'),
   },
   {
-    name: 'a binary frame holding a valid message', category: 'frames', expected: 1003,
+    name: 'a binary frame holding a valid message', category: 'frames', expected: '1003 ERR_BINARY_FRAME',
     run: (ctx) => closeCodeFor(ctx, Buffer.from('{"a":"f","c":"shared","d":"honest"}'), true),
   },
   {
-    name: 'a text frame that is not UTF-8', category: 'frames', expected: 1007,
+    name: 'a text frame that is not UTF-8', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d])),
   },
   {
-    name: 'a message one byte over MAX_MESSAGE_BYTES', category: 'frames', expected: 1009,
+    name: 'a message one byte over MAX_MESSAGE_BYTES', category: 'frames', expected: '1009 ERR_MESSAGE_TOO_BIG',
     run: async (ctx) => {
       const target = await ctx.target('json0', { text: 'keep' });
       const attacker = await ctx.attacker();
@@ -45,12 +46,12 @@ export const frameCases: HostileCase[] = [
       // Pad the string value so that the whole message is exactly one byte over the limit.
       const frame = head.replace('"oi":""', `"oi":"${'x'.repeat(ctx.maxMessageBytes - head.length + 1)}"`);
       attacker.raw.send(frame);
-      return { code: await attacker.closedWith(), note: `${frame.length} bytes` };
+      return { code: await attacker.closedWithReason(), note: `${frame.length} bytes` };
     },
   },
   {
-    // ws caps a message at 16384 fragments and closes with 1008 (policy violation) beyond: not in the README's table.
-    name: 'one message split into 20000 one-byte fragments', category: 'frames', expected: 1008,
+    // ws caps a message at 16384 fragments and closes with 1008 (policy violation) beyond (the README's table).
+    name: 'one message split into 20000 one-byte fragments', category: 'frames', expected: '1008 ERR_MESSAGE_TOO_BIG',
     run: async (ctx) => {
       const attacker = await ctx.attacker();
       attacker.raw.socket.send('{"a":"f","c":"docs","d":"', { fin: false });
@@ -58,11 +59,11 @@ export const frameCases: HostileCase[] = [
         attacker.raw.socket.send('x', { fin: false });
         if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      return { code: await attacker.closedWith() };
+      return { code: await attacker.closedWithReason() };
     },
   },
   {
-    name: 'fragments that are small alone but sum past MAX_MESSAGE_BYTES', category: 'frames', expected: 1009,
+    name: 'fragments that are small alone but sum past MAX_MESSAGE_BYTES', category: 'frames', expected: '1009 ERR_MESSAGE_TOO_BIG',
     run: async (ctx) => {
       const attacker = await ctx.attacker();
       const chunk = 'x'.repeat(Math.ceil(ctx.maxMessageBytes / 1000));
@@ -71,7 +72,7 @@ export const frameCases: HostileCase[] = [
         attacker.raw.socket.send(chunk, { fin: false });
         if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      return { code: await attacker.closedWith() };
+      return { code: await attacker.closedWithReason() };
     },
   },
   {
@@ -102,7 +103,7 @@ export const frameCases: HostileCase[] = [
     },
   },
   {
-    name: 'objects nested 5000 deep', category: 'frames', expected: 1007,
+    name: 'objects nested 5000 deep', category: 'frames', expected: '1007 ERR_MESSAGE_BADLY_FORMED',
     run: (ctx) => closeCodeFor(ctx, '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)),
   },
 ];

@@ -21,6 +21,7 @@ import { originAllowed, type OriginRule } from '../origin-policy.js';
 import { JsonStream, parseMessage } from './json-stream.js';
 import { tokenFromRequest, redactUrl } from './credentials.js';
 import { ConnectionCounter } from './connection-counter.js';
+import { ReasonedSocket } from './reasoned-socket.js';
 import type { MessageKind } from './rate-gate.js';
 
 export interface WebSocketTransportOptions {
@@ -101,7 +102,10 @@ export class WebSocketTransport {
     // maxPayload makes ws close oversize messages with 1009 before they are buffered whole.
     // perMessageDeflate off: JsonStream writes its frames straight to the TCP socket, uncompressed.
     // clientTracking off: `clients` here tracks connections (ws's own set would add a listener to each).
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    // ReasonedSocket: the closes ws makes itself carry the ERR_* code as their reason, as every other close does.
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false, WebSocket: ReasonedSocket,
+    });
     this.heartbeat = setInterval(() => this.reapDeadPeers(), options.heartbeatMs);
     this.heartbeat.unref();
   }
