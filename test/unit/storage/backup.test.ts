@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBackupCli } from '../../../server/dist/backup-cli.js';
@@ -89,9 +89,15 @@ describe('SQLite backup', () => {
 
     expect(await runBackupCli([join(dir.path, 'data'), dir.path], output)).toBe(0);
     expect(errors).toEqual([]);
-    const copy = /to (\S+concord-[\dT-]+Z\.sqlite) \(/.exec(logs[0] ?? '')?.[1];
+    const copy = /to (\S+concord-[\dT-]+\.\d{3}Z\.sqlite) \(/.exec(logs[0] ?? '')?.[1];
     expect(copy && existsSync(copy)).toBe(true);
     expect(logs[1]).toMatch(/to restore: stop the server/);
+    // A folder that does not exist yet, named with a trailing slash, is made; two backups in a row both land.
+    const folder = join(dir.path, 'backups', 'nightly');
+    expect(await runBackupCli([join(dir.path, 'data'), `${folder}/`], output)).toBe(0);
+    expect(await runBackupCli([join(dir.path, 'data'), `${folder}/`], output)).toBe(0);
+    expect(errors).toEqual([]);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.sqlite'))).toHaveLength(2);
 
     expect(await runBackupCli([], output)).toBe(2);
     expect(errors.at(-1)).toMatch(/^usage: node server\/dist\/backup-cli\.js <dataDir> <dest>/);
