@@ -1,6 +1,8 @@
 /**
  * Presence values are relayed to every subscriber as sent (plus the stamped `user`), so they get the same hygiene
- * as ops: plain JSON, no prototype keys, bounded depth and size.
+ * as ops: plain JSON, no prototype keys, bounded depth and size. A value is an object (or null, to clear), since
+ * only an object can carry the sender's stamp; a cursor's `index` and `length`, where present, are whole numbers
+ * from 0 up, which is what every client draws.
  */
 import { ConcordError, PROTOTYPE_KEYS } from '@concord/shared';
 import { onDecision, type Authorizer } from '../engine/policies.js';
@@ -13,6 +15,11 @@ const MAX_PRESENCE_DEPTH = 10;
 
 export function checkPresenceValue(value: unknown): void {
   if (value === null) return;
+  if (typeof value !== 'object' || Array.isArray(value)) refuse('presence must be an object (or null to clear it)');
+  for (const field of ['index', 'length'] as const) {
+    const n = (value as Record<string, unknown>)[field];
+    if (n !== undefined && !(Number.isSafeInteger(n) && (n as number) >= 0)) refuse(`presence ${field} must be a whole number from 0 up`);
+  }
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];

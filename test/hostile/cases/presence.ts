@@ -46,6 +46,22 @@ export const presenceCases: HostileCase[] = [
     },
   },
   {
+    name: 'a presence that is a string, which cannot carry the sender', category: 'presence', expected: 'ERR_BAD_REQUEST',
+    run: async (ctx) => {
+      const target = await ctx.target('text-unicode', 'abc');
+      const { reply, seen } = await sendPresence(ctx, target, JSON.stringify('I am honest-a')); // raw JSON text
+      return { code: codeOf(reply), note: seen ? `relayed as ${JSON.stringify(seen['p'])}` : 'not relayed' };
+    },
+  },
+  {
+    name: 'a cursor with a negative index', category: 'presence', expected: 'ERR_BAD_REQUEST',
+    run: async (ctx) => {
+      const target = await ctx.target('text-unicode', 'abc');
+      const { reply } = await sendPresence(ctx, target, { index: -99, length: 0 });
+      return { code: codeOf(reply) };
+    },
+  },
+  {
     name: 'a cursor carrying a __proto__ key', category: 'presence', expected: 'ERR_BAD_REQUEST',
     run: async (ctx) => {
       const target = await ctx.target('rich-text', [{ insert: 'text\n' }]);
@@ -89,8 +105,9 @@ export const presenceCases: HostileCase[] = [
     },
   },
   {
-    name: 'a cursor with garbage index and length sent at an old version (transformed on the server)', category: 'presence',
-    expected: 'ok',
+    // Refused before it is transformed; it used to be transformed and relayed as sent.
+    name: 'a cursor with garbage index and length sent at an old version', category: 'presence',
+    expected: 'ERR_BAD_REQUEST',
     run: async (ctx) => {
       const target = await ctx.target('text-unicode', 'abc');
       // Move the document on so that the presence has to be transformed by the ops since its version.
