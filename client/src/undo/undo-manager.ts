@@ -9,8 +9,9 @@
  * another user set afterwards.
  *
  * Use: `record(op, before)` for each own op (with the snapshot it applied to); `transform(op)` for every other op,
- * in the order applied; `undo(current)` / `redo(current)` return the op to submit (not to be recorded) or
- * undefined. Own ops within `captureMs` of each other form one undo step.
+ * in the order applied; `undo(current)` / `redo(current)` take one step and return the op to submit (not to be
+ * recorded), or undefined when there is no step or others' edits have emptied it. Own ops within `captureMs` of each
+ * other form one undo step.
  */
 
 /** What undo needs of an OT type. */
@@ -111,14 +112,17 @@ export class UndoManager<Op, Snapshot> {
     this.stopCapturing();
   }
 
+  /**
+   * Takes exactly one step, even one that others' edits have emptied (its text deleted, its value overwritten):
+   * nothing happens for it, rather than the step before it being undone by the same key press. Skipping such steps
+   * once turned an undo of a lost drag into deleting the whole shape another user was still moving.
+   */
   private move(from: Op[], to: Op[], current: Snapshot): Op | undefined {
     this.stopCapturing();
-    for (let op = from.pop(); op !== undefined; op = from.pop()) {
-      if (this.type.isNoop(op)) continue;
-      to.push(this.type.invert(op, current));
-      return op;
-    }
-    return undefined;
+    const op = from.pop();
+    if (op === undefined) return undefined;
+    to.push(this.type.invert(op, current));
+    return this.type.isNoop(op) ? undefined : op;
   }
 
   /** Stack items apply one after another from the top; each is moved past `op` as it stands at its own level. */
@@ -129,7 +133,7 @@ export class UndoManager<Op, Snapshot> {
       const item = stack[i] as Op;
       const moved = this.type.transform(item, other, 'right');
       other = this.type.transform(other, item, 'left');
-      if (!this.type.isNoop(moved)) result.push(moved);
+      result.push(moved); // an emptied step stays: it still takes its own key press (see move)
     }
     return result.reverse();
   }

@@ -57,7 +57,7 @@ describe('rich-text undo', () => {
     expect(text(b.doc)).toBe(text(a.doc));
   });
 
-  it('undo of text another user deleted does nothing, and undo goes on to the step before', () => {
+  it('undo of text another user deleted does nothing; the next undo takes the step before', () => {
     const [a, b] = textPeers();
     a.edit(ins(0, 'keep '));
     a.edit(ins(5, 'gone'));
@@ -65,10 +65,16 @@ describe('rich-text undo', () => {
     b.edit(del(5, 4));
     sync(b, a);
     expect(text(a.doc)).toBe('keep ');
-    expect(a.undoStep()).toBe(true); // the "gone" step became nothing; the "keep " step is undone
+    // One key press, one step: the emptied "gone" step is taken and nothing happens. Undoing "keep " with the same
+    // press would remove text the user did not ask to undo.
+    expect(a.undoStep()).toBe(false);
+    expect(text(a.doc)).toBe('keep ');
+    expect(a.undo.canUndo).toBe(true);
+    expect(a.undoStep()).toBe(true);
     sync(a, b);
     expect(text(b.doc)).toBe('');
     expect(a.undoStep()).toBe(false);
+    expect(a.undo.canUndo).toBe(false);
   });
 
   it('undo of formatting keeps text another user typed inside it', () => {
@@ -186,6 +192,28 @@ describe('json1 undo', () => {
     a.undoStep();
     sync(a, b);
     expect(shape(a.doc, 's1')).toEqual({ x: 300, y: 10, color: 'red' });
+    expect(b.doc).toEqual(a.doc);
+  });
+
+  it('undo of a move that lost to another user’s concurrent move does nothing: the shape is not deleted', () => {
+    // A adds a shape and drags it while B drags it too; B's position wins. A's one undo takes the drag step, which
+    // B's value has emptied: the shape stays where B put it, it is not un-added.
+    const [a, b] = boardPeers(start);
+    a.edit(insertOp(['shapes', 's2'], { x: 1, y: 2, color: 'green' }));
+    sync(a, b);
+    a.edit(replaceOp(a.doc, ['shapes', 's2', 'x'], 340));
+    b.edit(replaceOp(b.doc, ['shapes', 's2', 'y'], 290));
+    b.edit(replaceOp(b.doc, ['shapes', 's2', 'x'], 40));
+    sync(b, a); // B's moves are ordered first and win the contested x over A's concurrent move
+    expect(shape(a.doc, 's2')).toEqual({ x: 40, y: 290, color: 'green' });
+    expect(a.undoStep()).toBe(false);
+    sync(a, b);
+    expect(shape(a.doc, 's2')).toEqual({ x: 40, y: 290, color: 'green' });
+    expect(shape(b.doc, 's2')).toEqual({ x: 40, y: 290, color: 'green' });
+    // Only a second, deliberate undo takes back the add.
+    expect(a.undoStep()).toBe(true);
+    sync(a, b);
+    expect(shape(b.doc, 's2')).toBeUndefined();
     expect(b.doc).toEqual(a.doc);
   });
 
