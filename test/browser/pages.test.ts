@@ -179,6 +179,22 @@ describe('demo pages', () => {
     expect([...a.errors, ...b.errors, ...a.warnings]).toEqual([]);
   });
 
+  it('a paste over the server’s message limit is refused on its own; the pad stays online and later typing arrives', async () => {
+    // Sent, the paste made the server close the connection for good (1009): the pad went on taking keys that were
+    // never sent and were lost with the page.
+    const [a, b] = await annAndBobOnOnePad('pad-huge-paste');
+    await a.page.focus('#pad');
+    await a.page.keyboard.insertText('before ');
+    await waitFor('text at Bob', async () => (await padValue(b.page)).value === 'before ');
+    await a.page.evaluate((n) => document.execCommand('insertText', false, 'x'.repeat(n)), 1_200_000);
+    await waitFor('the paste refused', () => a.warnings.some((w) => w.includes('ERR_MESSAGE_TOO_BIG') || w.includes('was not sent')));
+    await waitFor('the paste rolled back', async () => (await padValue(a.page)).value === 'before ');
+    await a.page.keyboard.insertText('after');
+    await waitFor('Ann’s later typing at Bob', async () => (await padValue(b.page)).value === 'before after');
+    expect(await a.page.locator('#status').getAttribute('data-state')).toBe('online');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
   it('a name chosen with ?name= is shown as text, never run as HTML', async () => {
     if (!server || !browser) throw new Error('not started');
     const id = docId('xss-anon');

@@ -49,6 +49,11 @@ export interface ConnectOptions {
    * In ms; default 10 000; 0 turns it off.
    */
   heartbeatMs?: number;
+  /**
+   * The server's MAX_MESSAGE_BYTES. An edit whose message would be larger is not sent (the server would close the
+   * connection for it) but refused at once with ERR_MESSAGE_TOO_BIG, as the server refuses an op. Default 1 MiB.
+   */
+  maxMessageBytes?: number;
 }
 
 export type ClientEvents = {
@@ -115,7 +120,7 @@ export class CollabClient {
       readyState: () => this.socket.readyState,
       send: (data) => this.socket.send(data),
       close: () => this.close(),
-    });
+    }, options.maxMessageBytes);
     this.listenToSocket();
     this.connection = new ShareDBClient.Connection(this.adapter as never) as Connection;
     this.listenToConnection();

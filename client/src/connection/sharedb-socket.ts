@@ -2,7 +2,14 @@
  * The socket ShareDB's Connection binds to. It stands between ShareDB and the reconnecting WebSocket so that the
  * client decides, before ShareDB sees anything, what a close means and what the first message of every connection
  * is (the in-band auth message). ShareDB assigns the `on*` handlers; the client calls them.
+ *
+ * It also keeps an edit too big for the server off the wire. The server closes a connection that sends a message
+ * over its MAX_MESSAGE_BYTES with 1009, which a client must not retry, so one oversized paste used to end the
+ * session: everything typed after it stayed unsent and was lost with the page. Such an op is answered here, as the
+ * server would answer an op it refuses (`ERR_MESSAGE_TOO_BIG`): ShareDB rolls it back and reports it to the
+ * submitter, and the connection carries on.
  */
+import { DEFAULT_LIMITS, type ErrorBody } from '@concord/shared';
 
 /** What a ShareDB Connection needs of a socket. */
 export interface SocketOwner {
@@ -21,9 +28,11 @@ export class ShareDbSocket {
   onerror: ((event: unknown) => void) | null = null;
   onclose: ((reason: ShareDbCloseReason) => void) | null = null;
   private readonly owner: SocketOwner;
+  private readonly maxMessageBytes: number;
 
-  constructor(owner: SocketOwner) {
+  constructor(owner: SocketOwner, maxMessageBytes: number = DEFAULT_LIMITS.maxMessageBytes) {
     this.owner = owner;
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   get readyState(): number {
@@ -31,7 +40,24 @@ export class ShareDbSocket {
   }
 
   send(data: string): void {
-    this.owner.send(data);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a message that could be too big is measured.
+    const refusal = data.length * 3 > this.maxMessageBytes ? this.refusalOf(data) : undefined;
+    if (refusal === undefined) return this.owner.send(data);
+    queueMicrotask(() => this.onmessage?.({ data: refusal }));
+  }
+
+  /** The server's answer to an op over the limit, as ShareDB expects it; undefined to send the message as it is. */
+  private refusalOf(data: string): string | undefined {
+    const bytes = new TextEncoder().encode(data).length;
+    if (bytes <= this.maxMessageBytes) return undefined;
+    const message = JSON.parse(data) as Record<string, unknown>;
+    if (message['a'] !== 'op') return undefined; // the server closes with 1009, as for any client
+    const error: ErrorBody = {
+      code: 'ERR_MESSAGE_TOO_BIG',
+      message: `this edit is ${bytes} bytes, over the server's ${this.maxMessageBytes}: it was not sent`,
+    };
+    const { c, d, v, src, seq } = message;
+    return JSON.stringify({ a: 'op', c, d, v, src, seq, error });
   }
 
   close(): void {

@@ -97,9 +97,27 @@ describe('connect() against a real server', () => {
     expect(calls).toBe(2);
   });
 
+  it('an edit over maxMessageBytes is refused and rolled back; the connection and later edits carry on', async () => {
+    // Sent, it would make the server close the connection for good (1009, below), and everything typed after it
+    // would stay unsent: one oversized paste ended the session.
+    const s = await server({ limits: { maxMessageBytes: 4096 } });
+    const { c, errors } = client(s.wsUrl, { maxMessageBytes: 4096 });
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: 'before ' });
+    const refused = new Promise<unknown>((resolve) => doc.submitOp([7, 'x'.repeat(10_000)], {}, resolve));
+    expect(doc.data).toBe(`before ${'x'.repeat(10_000)}`);
+    expect((await refused) as { code?: string }).toMatchObject({ code: 'ERR_MESSAGE_TOO_BIG' });
+    expect(doc.data).toBe('before '); // rolled back, as an op the server refuses
+    type(doc, 7, 'after');
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(c.status.state).toBe('online');
+    expect(await serverText(s, id)).toEqual({ v: 2, text: 'before after' });
+    expect(errors).toEqual([]);
+  });
+
   it('1009 from the real server: an oversized message stops the client with ERR_MESSAGE_TOO_BIG', async () => {
     const s = await server({ limits: { maxMessageBytes: 4096 } });
-    const { c, errors } = client(s.wsUrl);
+    const { c, errors } = client(s.wsUrl); // not told the server's limit: its own is the default 1 MiB
     const doc = await openDoc<string>(c.connection, 'notes', docId(), { type: 'text-unicode', data: '' });
     type(doc, 0, 'x'.repeat(10_000));
     await waitFor('closed', () => c.status.state === 'closed');
