@@ -216,6 +216,12 @@ describe('rich-text demo in the browser', () => {
     await slider.fill(String(max));
     await waitFor('the view at the latest version', async () =>
       ((await b.page.locator('#history-view').innerText()).trim() === final.trim() ? true : undefined));
+    // Left at the latest version, the view follows new edits (it once kept showing the version it had fetched).
+    await placeCaret(a.page, 0);
+    await a.page.keyboard.insertText('Later: ');
+    const later = await converged(a, b);
+    await waitFor('the view to follow the new version', async () =>
+      ((await b.page.locator('#history-view').innerText()).trim() === later.trim() ? true : undefined));
     await screenshot(b.page, 'rich-text-history');
   });
 });

@@ -36,11 +36,18 @@ export class HistoryPanel {
     clearTimeout(this.timer);
   }
 
+  /** Follows new versions; a slider left at the latest stays there, and the view is fetched again to match it. */
   private updateRange(): void {
     const atEnd = this.slider.value === this.slider.max;
-    this.slider.max = String(Math.max(1, this.doc.version ?? 1));
-    if (atEnd) this.slider.value = this.slider.max;
-    this.label.textContent = `version ${this.slider.value} of ${this.slider.max}`;
+    const max = String(Math.max(1, this.doc.version ?? 1));
+    if (max === this.slider.max) return;
+    this.slider.max = max;
+    if (!atEnd) {
+      this.label.textContent = `version ${this.slider.value} of ${this.slider.max}`;
+      return;
+    }
+    this.slider.value = max;
+    this.scheduleFetch(); // debounced: one fetch after a burst of edits
   }
 
   private scheduleFetch(): void {
