@@ -207,10 +207,11 @@ describe('rich-text demo in the browser', () => {
     // Version 2: the create plus A's first op (keystrokes typed while one is in flight are composed into one op, so
     // how much of 'First.' it holds depends on timing): a non-empty start of A's text, none of B's.
     await slider.fill('2');
-    const shown = await waitFor('the view at version 2', async () => {
-      const text = (await b.page.locator('#history-view').innerText()).trim();
-      return text.length > 0 && (await b.page.locator('#history-version').innerText()).includes('version 2') ? text : undefined;
-    });
+    // The view marks the version it shows once its fetch is back (it shows the latest one until then).
+    await b.page.locator('#history-view[data-version="2"]').waitFor({ timeout: 10_000 });
+    const shown = (await b.page.locator('#history-view').innerText()).trim();
+    expect(shown.length).toBeGreaterThan(0);
+    expect(await b.page.locator('#history-version').innerText()).toContain('version 2');
     expect('First.'.startsWith(shown)).toBe(true);
     expect(shown).not.toContain('Then');
     await slider.fill(String(max));

@@ -17,7 +17,7 @@ export class HistoryPanel {
     private readonly doc: Doc,
     private readonly slider: HTMLInputElement,
     private readonly label: HTMLElement,
-    viewElement: HTMLElement,
+    private readonly viewElement: HTMLElement,
   ) {
     this.view = new Quill(viewElement, { readOnly: true, modules: { toolbar: false } });
     // Remote ops move the version on 'op'; one's own move it on acknowledgement, seen as 'nothing pending'.
@@ -65,6 +65,7 @@ export class HistoryPanel {
         return;
       }
       this.view.setContents((snapshot.data as { ops: object[] } | undefined)?.ops ?? [], 'api');
+      this.viewElement.dataset['version'] = String(version); // the version shown, for tests and styling
     });
   }
 }
