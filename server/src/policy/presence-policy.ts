@@ -46,7 +46,7 @@ export function admitPresence(presence: PresenceMessage, principal: Principal, a
   checkPresenceValue(presence.p);
   return onDecision(authorizer.authorize({ principal, action: 'presence', collection, id }), (allowed) => {
     if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
-    if (presence.p !== null && typeof presence.p === 'object' && !Array.isArray(presence.p)) {
+    if (presence.p !== null) { // checkPresenceValue admitted only an object or null
       const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
       presence.p = { ...(presence.p as Record<string, unknown>), user };
     }
