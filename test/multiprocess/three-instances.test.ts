@@ -80,15 +80,17 @@ describe.skipIf(skipWithoutRedis())('three server processes, one SQLite, one Red
     }
     conns.forEach((client, index) => {
       client.connection.on('error', (err) => editorsByType.get(GENERATORS[0]!.type)?.[index]?.errors.push(err));
-      client.connection.on('receive', (request: { data: { a?: string; d?: string; v?: number; seq?: number; op?: unknown; error?: { code?: string } } }) => {
+      client.connection.on('receive', (request: { data: { a?: string; d?: string; v?: number; src?: string; seq?: number; op?: unknown; error?: { code?: string } } }) => {
         const { data } = request;
         if (data.a === 'op' && data.op === undefined && data.error === undefined) {
           // An ack: the server must have sent every op before it first (the stock client warns and refetches
           // otherwise), on every instance, even when ops from the others arrive over Redis out of order.
+          // Like the stock client, match src as well as seq: seq counts per connection, and a subscribe may
+          // replay another client's create (no `op` either) whose seq equals this client's inflight one.
           for (const generator of GENERATORS) {
             const doc = docIds.get(generator.type) === data.d ? editorsByType.get(generator.type)?.[index]?.doc : undefined;
-            const inflight = (doc as { inflightOp?: { seq?: number } } | undefined)?.inflightOp;
-            if (doc && inflight?.seq === data.seq && doc.version !== data.v) acksAhead.push(`u${index} ${data.d}: at v${doc.version}, ack v${data.v}`);
+            const inflight = (doc as { inflightOp?: { src?: string; seq?: number } } | undefined)?.inflightOp;
+            if (doc && inflight?.src === data.src && inflight?.seq === data.seq && doc.version !== data.v) acksAhead.push(`u${index} ${data.d}: at v${doc.version}, ack v${data.v}`);
           }
         }
         if (data.a !== 'op' || data.error?.code !== 'ERR_NO_OP') return;
