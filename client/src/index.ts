@@ -54,4 +54,5 @@ export { TextBinding } from './bindings/text-binding.js';
 export type { TextBindingOptions, TextBindingEvents, TextField } from './bindings/text-binding.js';
 export { undoShortcut, lastChangeIndex } from './bindings/undo-keys.js';
 export { HeldOps } from './bindings/held-ops.js';
+export { submitEdit } from './bindings/submit-edit.js';
 export type { HoldType } from './bindings/held-ops.js';

@@ -173,6 +173,25 @@ describe('rich-text demo in the browser', () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
+  it('a paste over the server’s message limit is refused alone: the keys typed around it arrive', async () => {
+    // All three edits come in one task, before ShareDB sends anything: refused at the socket, the paste took with it
+    // the keys ShareDB had composed it with.
+    const [a, b] = await pair('rt-huge-paste');
+    await placeCaret(a.page, 0);
+    await a.page.evaluate((n) => {
+      const quill = window.concordDemo?.quill as { insertText(index: number, text: string, source: string): void };
+      quill.insertText(0, 'a', 'user');
+      quill.insertText(1, 'x'.repeat(n), 'user');
+      quill.insertText(1, 'c', 'user');
+    }, 1_200_000);
+    await waitFor('the paste refused', () => a.warnings.some((w) => w.includes('ERR_MESSAGE_TOO_BIG') || w.includes('was not sent')));
+    expect(await converged(a, b)).toBe('ac\n');
+    await a.page.keyboard.press('Control+z');
+    expect(await converged(a, b)).toBe('\n'); // undo has the keys, not the refused paste
+    expect(await a.page.locator('#status').getAttribute('data-state')).toBe('online');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
   it('destroying a binding detaches it: edits no longer flow either way', async () => {
     const [a, b] = await pair('rt-destroy');
     await placeCaret(a.page, 0);

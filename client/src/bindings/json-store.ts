@@ -10,10 +10,10 @@
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
 import { Emitter } from '../connection/emitter.js';
-import { asError } from '../connection/errors.js';
 import { UndoManager, type UndoOptions } from '../undo/undo-manager.js';
 import { json1Undo } from '../undo/undo-types.js';
 import { attempt } from './attempt.js';
+import { submitEdit } from './submit-edit.js';
 import { getAt, insertOp, moveOp, removeOp, replaceOp, type JSONOp, type JsonPath, type JsonValue } from './json-ops.js';
 
 export type JsonStoreEvents<T> = {
@@ -69,8 +69,7 @@ export class JsonStore<T extends object> {
   /** Submits any json1 op as an own, undoable edit (make it invertible for exact rollback). */
   submit(op: JSONOp): void {
     const before = this.doc.data as unknown as JsonValue;
-    this.send(op);
-    this.undoManager.record(op, before);
+    if (this.send(op)) this.undoManager.record(op, before);
   }
 
   get canUndo(): boolean {
@@ -85,15 +84,13 @@ export class JsonStore<T extends object> {
   undo(): boolean {
     const op = this.undoManager.undo(this.doc.data as unknown as JsonValue);
     if (op === undefined) return false;
-    this.send(op);
-    return true;
+    return this.send(op);
   }
 
   redo(): boolean {
     const op = this.undoManager.redo(this.doc.data as unknown as JsonValue);
     if (op === undefined) return false;
-    this.send(op);
-    return true;
+    return this.send(op);
   }
 
   /** Starts one undo step that takes every edit until stopCapturing(), however slow (for example on pointer down). */
@@ -113,10 +110,9 @@ export class JsonStore<T extends object> {
     this.events.removeAll();
   }
 
-  private send(op: JSONOp): void {
-    this.doc.submitOp(op, { source: this.source }, (err) => {
-      if (err) this.events.emit('error', asError(err));
-    });
+  /** A refused edit (too big for the server, see submitEdit) is reported as 'error' and leaves the data as it was. */
+  private send(op: JSONOp): boolean {
+    return submitEdit(this.doc, op, this.source, (err) => this.events.emit('error', err));
   }
 
   /**

@@ -23,7 +23,6 @@ import type QuillCursors from 'quill-cursors';
 import type { Doc } from 'sharedb/lib/client/index.js';
 import type { TextPresence } from '@concord/shared';
 import { Emitter } from '../connection/emitter.js';
-import { asError } from '../connection/errors.js';
 import { Delta, type DeltaOp } from '../undo/delta.js';
 import { UndoManager, type UndoOptions } from '../undo/undo-manager.js';
 import { richTextUndo, type DeltaLike } from '../undo/undo-types.js';
@@ -32,6 +31,7 @@ import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
 import { lastChangeIndex, undoShortcut } from './undo-keys.js';
 import { attempt } from './attempt.js';
 import { HeldOps } from './held-ops.js';
+import { submitEdit } from './submit-edit.js';
 
 export interface QuillBindingOptions extends UndoOptions {
   /** Publishes this user's selection and draws the others'. Default: no presence. */
@@ -124,7 +124,8 @@ export class QuillBinding {
 
   private readonly onTextChange = (delta: Delta, oldContents: Delta, _source: EmitterSource): void => {
     if (this.applyingRemote) return;
-    this.submit(this.held.pass(new Delta(delta.ops)));
+    const docDelta = this.held.pass(new Delta(delta.ops));
+    if (!this.submit(docDelta)) return this.putBack(docDelta);
     this.undoManager.record(delta, oldContents);
     this.publishSelection(this.quill.getSelection() ?? this.lastRange);
   };
@@ -217,18 +218,27 @@ export class QuillBinding {
 
   /** Applies an undo or redo op: to ShareDB as an own op (not recorded again), and to Quill. */
   private applyOwn(op: Delta | undefined): boolean {
-    if (!op) return false;
-    this.submit(op);
+    if (!op || !this.submit(op)) return false;
     this.withoutEcho(() => this.quill.updateContents(op, 'api'));
     this.quill.setSelection(lastChangeIndex(op.ops), 0, 'silent');
     this.publishSelection(this.quill.getSelection());
     return true;
   }
 
-  private submit(delta: Delta): void {
-    this.doc.submitOp(delta.ops, { source: this.source }, (err) => {
-      if (err) this.events.emit('error', asError(err));
+  /** False if the edit was refused unsent, as too big for the server (see submitEdit). */
+  private submit(delta: Delta): boolean {
+    return submitEdit(this.doc, delta.ops, this.source, this.report);
+  }
+
+  /** An edit refused unsent: Quill shows the doc's content again, the caret where the edit began. */
+  private putBack(refused: Delta): void {
+    const retain = refused.ops[0]?.retain;
+    const index = typeof retain === 'number' ? retain : 0;
+    this.attempt(() => {
+      this.load();
+      if (this.quill.hasFocus()) this.quill.setSelection(Math.min(index, this.quill.getLength() - 1), 0, 'silent');
     });
+    this.publishSelection(this.quill.getSelection());
   }
 
   private publishSelection(range: Range | null): void {

@@ -18,13 +18,13 @@ import type { Doc } from 'sharedb/lib/client/index.js';
 import { textUnicodeType, type TextPresence } from '@concord/shared';
 import type { TextOp } from 'ot-text-unicode';
 import { Emitter } from '../connection/emitter.js';
-import { asError } from '../connection/errors.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
-import { applyTextOp, rangeToCodePoints, transformRange } from '../text/caret.js';
+import { applyTextOp, rangeToCodePoints, rangeToUtf16, transformRange } from '../text/caret.js';
 import { diffToTextOp } from '../text/text-diff.js';
 import { TextCaretOverlay } from './text-caret-overlay.js';
 import { attempt } from './attempt.js';
 import { HeldOps, type HoldType } from './held-ops.js';
+import { submitEdit } from './submit-edit.js';
 
 export type TextField = HTMLTextAreaElement | HTMLInputElement;
 
@@ -98,9 +98,8 @@ export class TextBinding {
     const op = diffToTextOp(this.value, next, this.element.selectionEnd ?? undefined);
     this.value = next;
     if (op.length > 0) {
-      this.doc.submitOp(this.held.pass(op), { source: this.source }, (err) => {
-        if (err) this.events.emit('error', asError(err));
-      });
+      const docOp = this.held.pass(op);
+      if (!submitEdit(this.doc, docOp, this.source, this.report)) this.putBack(docOp);
     }
     this.publishSelection();
     this.renderCarets();
@@ -140,6 +139,16 @@ export class TextBinding {
   }
 
   private readonly onLoad = (): void => this.load();
+
+  private readonly report = (err: Error): void => this.events.emit('error', err);
+
+  /** An edit refused unsent (too big): the field shows the doc's text again, the caret where the edit began. */
+  private putBack(refused: TextOp): void {
+    this.load();
+    const at = typeof refused[0] === 'number' ? refused[0] : 0;
+    const { start } = rangeToUtf16(this.value, Math.min(at, [...this.value].length), 0);
+    this.element.setSelectionRange(start, start);
+  }
 
   private readonly onPresence = (): void => this.renderCarets();
 

@@ -7,7 +7,8 @@
  * over its MAX_MESSAGE_BYTES with 1009, which a client must not retry, so one oversized paste used to end the
  * session: everything typed after it stayed unsent and was lost with the page. Such an op is answered here, as the
  * server would answer an op it refuses (`ERR_MESSAGE_TOO_BIG`): ShareDB rolls it back and reports it to the
- * submitter, and the connection carries on.
+ * submitter, and the connection carries on. The bindings refuse such an edit before ShareDB queues it (see
+ * submitEdit), so that it is not composed with the user's other edits and rolled back with them.
  */
 import { DEFAULT_LIMITS, type ErrorBody } from '@concord/shared';
 
@@ -28,7 +29,8 @@ export class ShareDbSocket {
   onerror: ((event: unknown) => void) | null = null;
   onclose: ((reason: ShareDbCloseReason) => void) | null = null;
   private readonly owner: SocketOwner;
-  private readonly maxMessageBytes: number;
+  /** The server's MAX_MESSAGE_BYTES, as `connect({ maxMessageBytes })` was told it. */
+  readonly maxMessageBytes: number;
 
   constructor(owner: SocketOwner, maxMessageBytes: number = DEFAULT_LIMITS.maxMessageBytes) {
     this.owner = owner;
@@ -54,7 +56,7 @@ export class ShareDbSocket {
     if (message['a'] !== 'op') return undefined; // the server closes with 1009, as for any client
     const error: ErrorBody = {
       code: 'ERR_MESSAGE_TOO_BIG',
-      message: `this edit is ${bytes} bytes, over the server's ${this.maxMessageBytes}: it was not sent`,
+      message: tooBigMessage(bytes, this.maxMessageBytes),
     };
     const { c, d, v, src, seq } = message;
     return JSON.stringify({ a: 'op', c, d, v, src, seq, error });
@@ -63,4 +65,9 @@ export class ShareDbSocket {
   close(): void {
     this.owner.close();
   }
+}
+
+/** What the client says of an edit it did not send because its message would be over the server's limit. */
+export function tooBigMessage(bytes: number, limit: number): string {
+  return `this edit is ${bytes} bytes, over the server's ${limit}: it was not sent`;
 }

@@ -4,7 +4,7 @@
  * sends. A TCP proxy between client and server plays the network.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDoc } from '@concord/client';
+import { openDoc, submitEdit } from '@concord/client';
 import { createJwtAuthenticator } from '@concord/server';
 import type { TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -12,6 +12,12 @@ import { client, docId, proxyTo, runCleanup, server, serverDoc, type } from './c
 import { signTestToken, TEST_SECRET } from './jwt.js';
 
 afterEach(runCleanup);
+
+/** Lets ShareDB send what was submitted (it sends on the next tick), then checks it awaits the ack. */
+async function sent(doc: object): Promise<void> {
+  await new Promise((resolve) => process.nextTick(resolve));
+  expect((doc as { inflightOp?: unknown }).inflightOp, 'an op awaiting its ack').toBeTruthy();
+}
 
 /** The text document as the server has it. */
 async function serverText(s: TestServer, id: string): Promise<{ v: number; text: string }> {
@@ -112,6 +118,86 @@ describe('connect() against a real server', () => {
     await waitFor('acknowledged', () => c.status.pending === 0);
     expect(c.status.state).toBe('online');
     expect(await serverText(s, id)).toEqual({ v: 2, text: 'before after' });
+    expect(errors).toEqual([]);
+  });
+
+  it('submitEdit refuses an edit over the limit unsent, leaving the edits queued before and after it', async () => {
+    // doc.submitOp queues the big edit behind the inflight 'a' and composes it with 'b' before it and 'c' after it;
+    // the refusal at the socket then rolls back all three.
+    const s = await server({ limits: { maxMessageBytes: 4096 } });
+    const { c, errors } = client(s.wsUrl, { maxMessageBytes: 4096 });
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: 'before ' });
+    await waitFor('created', () => c.status.pending === 0);
+    const refusals: Error[] = [];
+    const edit = (op: unknown[]): boolean => submitEdit(doc, op, {}, (err) => refusals.push(err));
+    expect(edit([7, 'a'])).toBe(true);
+    await sent(doc); // what is submitted before ShareDB sends is composed
+    expect(edit([8, 'b'])).toBe(true);
+    expect(edit([9, 'x'.repeat(10_000)])).toBe(false);
+    expect(refusals).toMatchObject([{ code: 'ERR_MESSAGE_TOO_BIG' }]);
+    expect(refusals[0]?.message).toMatch(/^this edit is \d+ bytes, over the server's 4096/);
+    expect(doc.data).toBe('before ab');
+    expect(edit([9, 'c'])).toBe(true);
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(await serverText(s, id)).toEqual({ v: 3, text: 'before abc' }); // 'c' composed into the queued 'b'
+    expect(refusals).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('submitEdit composes queued edits only up to half the limit, so two large ones are not one message over it', async () => {
+    const s = await server({ limits: { maxMessageBytes: 4096 } });
+    const { c, errors } = client(s.wsUrl, { maxMessageBytes: 4096 });
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: '' });
+    await waitFor('created', () => c.status.pending === 0);
+    const refusals: Error[] = [];
+    const edit = (op: unknown[]): boolean => submitEdit(doc, op, {}, (err) => refusals.push(err));
+    const half = 'y'.repeat(2_500);
+    edit(['a']);
+    await sent(doc); // the rest queue behind it
+    edit([1, half]);
+    edit([2_501, half]);
+    edit([5_001, 'b']);
+    const queued = (): number => (doc as unknown as { pendingOps: unknown[] }).pendingOps.length;
+    expect(queued()).toBe(3); // composed, the two halves would be one message over the limit
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(refusals).toEqual([]);
+    expect(await serverText(s, id)).toEqual({ v: 5, text: `a${half}${half}b` });
+    expect(doc.preventCompose).toBe(false); // as it was
+    edit([5_002, 'c']);
+    await sent(doc);
+    edit([5_003, 'd']);
+    edit([5_004, 'e']);
+    expect(queued()).toBe(1); // small edits compose again
+    await waitFor('acknowledged', () => c.status.pending === 0);
+    expect(errors).toEqual([]);
+  });
+
+  it('submitEdit: edits made offline that together would be over the limit arrive, as several messages', async () => {
+    // doc.submitOp composes them all into one op, refused when the network returns: every one of them lost.
+    const s = await server({ limits: { maxMessageBytes: 4096 } });
+    const proxy = await proxyTo(s);
+    const { c, errors } = client(proxy.rewrite(s.wsUrl), { maxMessageBytes: 4096 });
+    const id = docId();
+    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: '' });
+    await waitFor('created', () => c.status.pending === 0);
+    proxy.cut();
+    await waitFor('offline', () => c.status.state === 'offline');
+    const refusals: Error[] = [];
+    const line = (i: number): string => `line ${String(i).padStart(3, '0')} of the offline notes\n`;
+    let text = '';
+    for (let i = 0; i < 150; i++) {
+      expect(submitEdit(doc, [text.length, line(i)], {}, (err) => refusals.push(err))).toBe(true);
+      text += line(i);
+    }
+    expect(text.length).toBeGreaterThan(4096);
+    proxy.restore();
+    await waitFor('back online and acknowledged', () => c.status.state === 'online' && c.status.pending === 0, 15_000);
+    const stored = await serverText(s, id);
+    expect(stored.text).toBe(text);
+    expect(stored.v).toBeGreaterThan(3); // several messages, each under the limit
+    expect(refusals).toEqual([]);
     expect(errors).toEqual([]);
   });
 

@@ -106,6 +106,22 @@ describe('JsonStore', () => {
     expect(changes).toContain(false);
   });
 
+  it('an edit too big for the server is refused unsent: reported, nothing changes, nothing to undo', async () => {
+    const { a, b } = await setup();
+    const errors: Error[] = [];
+    a.on('error', (err) => errors.push(err));
+    a.replace(['shapes', 's1', 'color'], 'teal');
+    a.insert(['shapes', 's2'], { x: 5, y: 6, color: 'c'.repeat(1_100_000) }); // over the default 1 MiB
+    expect(errors).toMatchObject([{ code: 'ERR_MESSAGE_TOO_BIG' }]);
+    expect(a.get(['shapes', 's2'])).toBeUndefined();
+    await settled(a, b);
+    expect(b.data.shapes).toEqual({ s1: { x: 10, y: 10, color: 'teal' } });
+    expect(a.undo()).toBe(true); // the colour, the one step recorded
+    await settled(a, b);
+    expect(b.data).toEqual(INITIAL);
+    expect(a.canUndo).toBe(false);
+  });
+
   it('a rejected removal restores the removed shape with all its properties', async () => {
     const { a, b } = await setup();
     backend.use('submit', (ctx, next) => next(JSON.stringify(opOf(ctx.op)).includes('"s1",{"r"') ? new Error('no removals') : undefined));
