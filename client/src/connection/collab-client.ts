@@ -50,6 +50,12 @@ export interface ConnectOptions {
    */
   heartbeatMs?: number;
   /**
+   * While edits await their ack: after this long without a message from the server a ping is sent, and after as
+   * long again the connection is dropped and re-established (the status leaves "online" within twice this). In ms;
+   * default 3 000; 0 turns it off (as does `heartbeatMs: 0`).
+   */
+  ackTimeoutMs?: number;
+  /**
    * The server's MAX_MESSAGE_BYTES. An edit whose message would be larger is not sent (the server would close the
    * connection for it) but refused at once with ERR_MESSAGE_TOO_BIG, as the server refuses an op. Default 1 MiB.
    */
@@ -104,7 +110,8 @@ export class CollabClient {
       // ShareDB throws when asked to ping while it cannot send.
       ping: () => this.connection.canSend && this.connection.ping(),
       dead: () => this.socket.reconnect(4000, 'heartbeat timeout'),
-    });
+      awaitingAcks: () => pendingOnConnection(this.connection) > 0,
+    }, options.ackTimeoutMs ?? 3_000);
     this.socket = new ReconnectingWebSocketImpl(() => this.nextUrl(), undefined, {
       WebSocket: WebSocketImpl,
       // Nothing may be queued while closed: the first frame of a connection must be the auth message, and ShareDB
@@ -118,7 +125,10 @@ export class CollabClient {
     });
     this.adapter = new ShareDbSocket({
       readyState: () => this.socket.readyState,
-      send: (data) => this.socket.send(data),
+      send: (data) => {
+        this.socket.send(data);
+        if (data.startsWith('{"a":"op"')) this.heartbeat.sentEdit();
+      },
       close: () => this.close(),
     }, options.maxMessageBytes);
     this.listenToSocket();

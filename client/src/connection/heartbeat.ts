@@ -2,12 +2,18 @@
  * Notices a connection that died without closing (a network that drops packets instead of resetting): browsers
  * expose no WebSocket ping, so after an interval of silence a ShareDB ping goes out, and if the next interval is
  * silent too the connection is declared dead.
+ *
+ * That takes 20 to 30 s at the default interval, during which the user, shown "online", goes on typing into a dead
+ * connection. So while edits await their ack a shorter clock runs as well (`ackTimeoutMs`): that long without a word
+ * from the server sends a ping, and as long again declares the connection dead.
  */
 export interface HeartbeatActions {
   /** Ask the server for an answer (ShareDB's `connection.ping()`). */
   ping(): void;
   /** The server stayed silent: drop the connection so that it is re-established. */
   dead(): void;
+  /** Whether edits sent to the server still await their ack. */
+  awaitingAcks(): boolean;
 }
 
 export class Heartbeat {
@@ -16,10 +22,15 @@ export class Heartbeat {
   private timer: ReturnType<typeof setInterval> | undefined;
   private heardSinceTick = true;
   private pinged = false;
+  private readonly ackTimeoutMs: number;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private heardSinceAckCheck = false;
+  private ackPinged = false;
 
-  constructor(intervalMs: number, actions: HeartbeatActions) {
+  constructor(intervalMs: number, actions: HeartbeatActions, ackTimeoutMs = 0) {
     this.intervalMs = intervalMs;
     this.actions = actions;
+    this.ackTimeoutMs = ackTimeoutMs;
   }
 
   start(): void {
@@ -35,11 +46,44 @@ export class Heartbeat {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
   }
 
   /** Any message from the server proves the connection alive. */
   heard(): void {
     this.heardSinceTick = true;
+    this.heardSinceAckCheck = true;
+  }
+
+  /** An edit went to the server: until every edit is acknowledged, the shorter clock runs. */
+  sentEdit(): void {
+    if (this.ackTimeoutMs <= 0 || this.timer === undefined || this.ackTimer !== undefined) return;
+    this.heardSinceAckCheck = false;
+    this.ackPinged = false;
+    this.scheduleAckCheck();
+  }
+
+  private scheduleAckCheck(): void {
+    this.ackTimer = setTimeout(() => this.checkAcks(), this.ackTimeoutMs);
+    (this.ackTimer as { unref?: () => void }).unref?.();
+  }
+
+  private checkAcks(): void {
+    this.ackTimer = undefined;
+    if (this.heardSinceAckCheck) {
+      this.heardSinceAckCheck = false;
+      this.ackPinged = false;
+      if (this.actions.awaitingAcks()) this.scheduleAckCheck();
+      return;
+    }
+    if (!this.ackPinged) {
+      this.ackPinged = true;
+      this.actions.ping();
+      return this.scheduleAckCheck();
+    }
+    this.stop();
+    this.actions.dead();
   }
 
   private tick(): void {
