@@ -15,15 +15,16 @@
  * ops before they are submitted.
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
-import { textUnicodeType, type TextPresence } from '@concord/shared';
+import type { TextPresence } from '@concord/shared';
 import type { TextOp } from 'ot-text-unicode';
 import { Emitter } from '../connection/emitter.js';
 import type { PresenceChannel, Remote } from '../presence/presence-channel.js';
 import { applyTextOp, rangeToCodePoints, rangeToUtf16, transformRange } from '../text/caret.js';
 import { diffToTextOp } from '../text/text-diff.js';
+import { textType } from '../text/text-type.js';
 import { TextCaretOverlay } from './text-caret-overlay.js';
 import { attempt } from './attempt.js';
-import { HeldOps, type HoldType } from './held-ops.js';
+import { HeldOps } from './held-ops.js';
 import { submitEdit } from './submit-edit.js';
 
 export type TextField = HTMLTextAreaElement | HTMLInputElement;
@@ -54,7 +55,7 @@ export class TextBinding {
   /** The text the field shows: the doc's, but for the ops held back. */
   private value = '';
   /** Others' ops the doc has and the field does not yet (during an IME composition). */
-  private readonly held = new HeldOps(textUnicodeType as unknown as HoldType<TextOp>);
+  private readonly held = new HeldOps<TextOp>(textType);
   private composing = false;
 
   constructor(element: TextField, doc: Doc<string>, options: TextBindingOptions = {}) {

@@ -9,9 +9,10 @@
  * of the document stay separate hunks and an edit inside unchanged text lands where the user made it.
  */
 import type { TextOp } from 'ot-text-unicode';
-import { richTextType, textUnicodeType } from '@concord/shared';
+import { richTextType } from '@concord/shared';
 import { Delta, type DeltaOp } from '../undo/delta.js';
 import { codePointLength } from '../text/code-points.js';
+import { textType } from '../text/text-type.js';
 
 /** The result of a three-way merge. */
 export interface ThreeWayMerge<Doc, Op> {
@@ -23,13 +24,6 @@ export interface ThreeWayMerge<Doc, Op> {
   readonly currentOnLocal: Op;
 }
 
-interface TextType {
-  apply(text: string, op: TextOp): string;
-  transform(op: TextOp, other: TextOp, side: 'left' | 'right'): TextOp;
-  compose(a: TextOp, b: TextOp): TextOp;
-  normalize(op: TextOp): TextOp;
-}
-const textType = textUnicodeType as unknown as TextType;
 
 interface RichType {
   transform(op: DeltaOp[] | Delta, other: DeltaOp[] | Delta, side: 'left' | 'right'): Delta;

@@ -3,20 +3,15 @@
  * taken to code points, moved through the op by text-unicode's own position transform, and taken back to UTF-16
  * units of the new text.
  */
-import { textUnicodeType } from '@concord/shared';
 import type { TextOp } from 'ot-text-unicode';
 import { toCodePoints, toUtf16 } from './code-points.js';
+import { textType } from './text-type.js';
 
 /** A selection in UTF-16 units, as `selectionStart` / `selectionEnd` give it. */
 export interface Utf16Range {
   start: number;
   end: number;
 }
-
-const textType = textUnicodeType as unknown as {
-  apply(text: string, op: TextOp): string;
-  transformPosition(cursor: number, op: TextOp): number;
-};
 
 /** Applies a text-unicode op to a string. */
 export function applyTextOp(text: string, op: TextOp): string {
