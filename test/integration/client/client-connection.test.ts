@@ -19,6 +19,20 @@ async function sent(doc: object): Promise<void> {
   expect((doc as { inflightOp?: unknown }).inflightOp, 'an op awaiting its ack').toBeTruthy();
 }
 
+/** A text document at `data` on a server and client whose message limit is 4 KiB, edited through submitEdit. */
+async function underLimit(data: string, options: { behindProxy?: boolean } = {}) {
+  const s = await server({ limits: { maxMessageBytes: 4096 } });
+  const proxy = options.behindProxy ? await proxyTo(s) : undefined;
+  const { c, errors } = client(proxy ? proxy.rewrite(s.wsUrl) : s.wsUrl, { maxMessageBytes: 4096 });
+  const id = docId();
+  const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data });
+  await waitFor('created', () => c.status.pending === 0);
+  const refusals: Error[] = [];
+  const edit = (op: unknown[]): boolean => submitEdit(doc, op, {}, (err) => refusals.push(err));
+  const stored = (): Promise<{ v: number; text: string }> => serverText(s, id);
+  return { c, errors, doc, proxy, refusals, edit, stored };
+}
+
 /** The text document as the server has it. */
 async function serverText(s: TestServer, id: string): Promise<{ v: number; text: string }> {
   const { v, data } = await serverDoc<string>(s, 'notes', id);
@@ -146,13 +160,7 @@ describe('connect() against a real server', () => {
   it('submitEdit refuses an edit over the limit unsent, leaving the edits queued before and after it', async () => {
     // doc.submitOp queues the big edit behind the inflight 'a' and composes it with 'b' before it and 'c' after it;
     // the refusal at the socket then rolls back all three.
-    const s = await server({ limits: { maxMessageBytes: 4096 } });
-    const { c, errors } = client(s.wsUrl, { maxMessageBytes: 4096 });
-    const id = docId();
-    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: 'before ' });
-    await waitFor('created', () => c.status.pending === 0);
-    const refusals: Error[] = [];
-    const edit = (op: unknown[]): boolean => submitEdit(doc, op, {}, (err) => refusals.push(err));
+    const { c, errors, doc, refusals, edit, stored } = await underLimit('before ');
     expect(edit([7, 'a'])).toBe(true);
     await sent(doc); // what is submitted before ShareDB sends is composed
     expect(edit([8, 'b'])).toBe(true);
@@ -162,19 +170,13 @@ describe('connect() against a real server', () => {
     expect(doc.data).toBe('before ab');
     expect(edit([9, 'c'])).toBe(true);
     await waitFor('acknowledged', () => c.status.pending === 0);
-    expect(await serverText(s, id)).toEqual({ v: 3, text: 'before abc' }); // 'c' composed into the queued 'b'
+    expect(await stored()).toEqual({ v: 3, text: 'before abc' }); // 'c' composed into the queued 'b'
     expect(refusals).toHaveLength(1);
     expect(errors).toEqual([]);
   });
 
   it('submitEdit composes queued edits only up to half the limit, so two large ones are not one message over it', async () => {
-    const s = await server({ limits: { maxMessageBytes: 4096 } });
-    const { c, errors } = client(s.wsUrl, { maxMessageBytes: 4096 });
-    const id = docId();
-    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: '' });
-    await waitFor('created', () => c.status.pending === 0);
-    const refusals: Error[] = [];
-    const edit = (op: unknown[]): boolean => submitEdit(doc, op, {}, (err) => refusals.push(err));
+    const { c, errors, doc, refusals, edit, stored } = await underLimit('');
     const half = 'y'.repeat(2_500);
     edit(['a']);
     await sent(doc); // the rest queue behind it
@@ -185,7 +187,7 @@ describe('connect() against a real server', () => {
     expect(queued()).toBe(3); // composed, the two halves would be one message over the limit
     await waitFor('acknowledged', () => c.status.pending === 0);
     expect(refusals).toEqual([]);
-    expect(await serverText(s, id)).toEqual({ v: 5, text: `a${half}${half}b` });
+    expect(await stored()).toEqual({ v: 5, text: `a${half}${half}b` });
     expect(doc.preventCompose).toBe(false); // as it was
     edit([5_002, 'c']);
     await sent(doc);
@@ -198,27 +200,21 @@ describe('connect() against a real server', () => {
 
   it('submitEdit: edits made offline that together would be over the limit arrive, as several messages', async () => {
     // doc.submitOp composes them all into one op, refused when the network returns: every one of them lost.
-    const s = await server({ limits: { maxMessageBytes: 4096 } });
-    const proxy = await proxyTo(s);
-    const { c, errors } = client(proxy.rewrite(s.wsUrl), { maxMessageBytes: 4096 });
-    const id = docId();
-    const doc = await openDoc<string>(c.connection, 'notes', id, { type: 'text-unicode', data: '' });
-    await waitFor('created', () => c.status.pending === 0);
-    proxy.cut();
+    const { c, errors, proxy, refusals, edit, stored } = await underLimit('', { behindProxy: true });
+    proxy?.cut();
     await waitFor('offline', () => c.status.state === 'offline');
-    const refusals: Error[] = [];
     const line = (i: number): string => `line ${String(i).padStart(3, '0')} of the offline notes\n`;
     let text = '';
     for (let i = 0; i < 150; i++) {
-      expect(submitEdit(doc, [text.length, line(i)], {}, (err) => refusals.push(err))).toBe(true);
+      expect(edit([text.length, line(i)])).toBe(true);
       text += line(i);
     }
     expect(text.length).toBeGreaterThan(4096);
-    proxy.restore();
+    proxy?.restore();
     await waitFor('back online and acknowledged', () => c.status.state === 'online' && c.status.pending === 0, 15_000);
-    const stored = await serverText(s, id);
-    expect(stored.text).toBe(text);
-    expect(stored.v).toBeGreaterThan(3); // several messages, each under the limit
+    const { v, text: storedText } = await stored();
+    expect(storedText).toBe(text);
+    expect(v).toBeGreaterThan(3); // several messages, each under the limit
     expect(refusals).toEqual([]);
     expect(errors).toEqual([]);
   });
