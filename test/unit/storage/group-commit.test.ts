@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDb } from '../../../server/dist/storage/index.js';
 import { commit, createOp, getOps, getSnapshot } from './callbacks.js';
 import { useTempDir } from './temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /** Commits arriving in one turn of the event loop share one SQLite transaction, each with its own answer. */
 describe('SqliteDb group commit', () => {
@@ -88,5 +90,27 @@ describe('SqliteDb group commit', () => {
     expect(outcomes[1]).toEqual({ status: 'fulfilled', value: true });
     expect(counts).toEqual({ batches: 1, singles: 2 });
     expect(await getSnapshot(db, 'docs', 'small')).toMatchObject({ v: 2 });
+  });
+
+  it('waits for another process\'s write lock on a timer, not inside SQLite, gathering what arrives meanwhile', async () => {
+    // Inside SQLite the wait stops the event loop: here the other holder could never let go, and the commit failed
+    // with SQLITE_BUSY after the whole busy timeout.
+    const db = new SqliteDb({ filename: join(dir.path, 'group.sqlite'), busyTimeoutMs: 2_000 });
+    opened.push(db);
+    const other = new Database(join(dir.path, 'group.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    const counts = countTransactions(db);
+    const started = performance.now();
+    const first = commit(db, 'docs', 'a', ...createOp({ n: 1 }, 'x'));
+    let turns = 0;
+    await waitFor('the event loop turning while the lock is held', () => ++turns >= 20, 1_500, 1);
+    const second = commit(db, 'docs', 'b', ...createOp({ n: 2 }, 'y'));
+    await waitFor('a retry that found the lock held', () => counts.batches >= 2, 1_500, 1);
+    other.exec('COMMIT');
+    other.close();
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(counts.singles).toBe(0);
+    expect(await getSnapshot(db, 'docs', 'b')).toMatchObject({ v: 1, data: { n: 2 } });
   });
 });

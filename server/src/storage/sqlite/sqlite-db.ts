@@ -72,7 +72,7 @@ export class SqliteDb extends ShareDB.DB {
     this.statements = new SqliteStatements(this.database);
     const dataVersion = this.statements.dataVersion;
     this.otherWriters = new OtherWriters(() => dataVersion.get() as number);
-    this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed);
+    this.groupCommit = new GroupCommit(this.database, this.statements, this.hot, () => this.closed, () => this.onCommitIssued === undefined);
     this.engine = new MingoQueryEngine({
       readSnapshot: (collection, id, includeMetadata) => this.statements.readSnapshot(collection, id, includeMetadata),
       listIds: (collection) => this.statements.listIds.all(collection),
