@@ -30,6 +30,9 @@ export interface HistoryOp {
 }
 
 type Callback<T> = (err: unknown, value?: T) => void;
+
+/** How many versions before its `v` a retried op with its own src is looked for (see DocService.submit). */
+const RETRY_LOOKBACK = 1000;
 interface BackendCalls {
   fetch(agent: unknown, c: string, id: string, options: object, cb: Callback<StoredSnapshot>): void;
   fetchSnapshot(agent: unknown, c: string, id: string, v: number | null, cb: Callback<StoredSnapshot>): void;
@@ -104,8 +107,18 @@ export class DocService {
     return ops.map(toHistoryOp);
   }
 
-  /** Submits an op (or create / delete) and resolves with the version after it. */
+  /**
+   * Submits an op (or create / delete) and resolves with the version after it. An op with its own `src` (REST's
+   * Idempotency-Key) that is already in the log is not applied again: the answer is the version after its first
+   * application. ShareDB finds it among the ops from the op's `v` on; a retry sent with a later `v` (the client read
+   * the document again) is looked for in the RETRY_LOOKBACK versions before it.
+   */
   async submit(session: Session, collection: string, id: string, op: SubmittedOp): Promise<number> {
+    const keyed = op.src !== undefined && op.op !== undefined;
+    if (keyed && op.v > 0) {
+      const earlier = await this.appliedAt(session, collection, id, op, Math.max(0, op.v - RETRY_LOOKBACK), op.v);
+      if (earlier !== undefined) return earlier + 1;
+    }
     // Every stored op names its source; REST ops without an Idempotency-Key get a one-off src.
     const submitted: SubmittedOp = op.src === undefined ? { ...op, src: `rest-${randomUUID()}`, seq: 1 } : { ...op };
     try {
@@ -120,7 +133,18 @@ export class DocService {
       if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') throw toConcordError(err);
       if (code === 'ERR_NO_OP') return (await this.get(session, collection, id)).v;
     }
+    // ShareDB moves `v` through the ops it transforms over, up to the duplicate when it finds one.
     return submitted.v + 1;
+  }
+
+  /** The version at which the op with `op`'s src and seq was applied, among versions [from, to); undefined if not. */
+  private async appliedAt(session: Session, collection: string, id: string, op: SubmittedOp, from: number, to: number): Promise<number | undefined> {
+    try {
+      const ops = await this.ops(session, collection, id, from, to);
+      return ops.find((o) => o.src === op.src && o.seq === op.seq)?.v;
+    } catch {
+      return undefined; // no document, or its history pruned or not readable: the submit answers for itself
+    }
   }
 
   /**

@@ -121,11 +121,25 @@ describe('REST API: history', () => {
       expect(retry.body).toEqual({ v: 2 });
       const again = await req('POST', `${path}/ops`, { v: 1, op: ['A'] }, headers);
       expect(again.body).toEqual({ v: 2 });
+      // A retry made after reading the document again, at its current version: still the same request.
+      const reread = await req('POST', `${path}/ops`, { v: 3, op: ['A'] }, headers);
+      expect(reread.body).toEqual({ v: 2 });
       expect((await req('GET', path)).body).toEqual({ v: 3, type: 'text-unicode', data: 'AB' });
       // A different key is a different request.
       expect((await req('POST', `${path}/ops`, { v: 3, op: [2, 'C'] }, { 'Idempotency-Key': 'other-key' })).body).toEqual({ v: 4 });
       expect((await req('GET', path)).body).toEqual({ v: 4, type: 'text-unicode', data: 'ABC' });
       expect(history(await req('GET', `${path}/ops`)).ops).toHaveLength(4);
+    });
+
+    it('answers a retry with the version after the first application, also when that op was transformed', async () => {
+      const path = '/api/docs/edits/idempotent-moved';
+      await req('POST', path, { type: 'text-unicode', data: '' });
+      expect((await req('POST', `${path}/ops`, { v: 1, op: ['x'] })).body).toEqual({ v: 2 });
+      const headers = { 'Idempotency-Key': 'late-7f3b' };
+      // Made at v1, applied at v2 (after x): the version after it is 3.
+      expect((await req('POST', `${path}/ops`, { v: 1, op: ['A'] }, headers)).body).toEqual({ v: 3 });
+      expect((await req('POST', `${path}/ops`, { v: 1, op: ['A'] }, headers)).body).toEqual({ v: 3 });
+      expect((await req('GET', path)).body).toEqual({ v: 3, type: 'text-unicode', data: 'Ax' });
     });
 
     it('answers 4xx for ops that cannot apply, leaving the document unchanged', async () => {
