@@ -56,9 +56,16 @@ export class Heartbeat {
     this.heardSinceAckCheck = true;
   }
 
-  /** An edit went to the server: until every edit is acknowledged, the shorter clock runs. */
+  /**
+   * An edit went to the server: until every edit is acknowledged, the shorter clock runs. It starts again from
+   * here if the server has been heard since it last started, so it counts from the last sign of life.
+   */
   sentEdit(): void {
-    if (this.ackTimeoutMs <= 0 || this.timer === undefined || this.ackTimer !== undefined) return;
+    if (this.ackTimeoutMs <= 0 || this.timer === undefined) return;
+    if (this.ackTimer !== undefined) {
+      if (!this.heardSinceAckCheck) return;
+      clearTimeout(this.ackTimer);
+    }
     this.heardSinceAckCheck = false;
     this.ackPinged = false;
     this.scheduleAckCheck();
