@@ -152,6 +152,7 @@ describe('REST API: history', () => {
       expectError(await req('POST', `${path}/ops`, { v: 1 }), 400, 'ERR_BAD_REQUEST');
       expectError(await req('POST', `${path}/ops`, { op: ['x'] }), 400, 'ERR_BAD_REQUEST');
       expectError(await req('POST', `${path}/ops`, { v: 'one', op: ['x'] }), 400, 'ERR_BAD_REQUEST');
+      for (const v of ['1', 1.5, -1, null, true]) expectError(await req('POST', `${path}/ops`, { v, op: ['x'] }), 400, 'ERR_BAD_REQUEST');
       expectError(await req('POST', '/api/docs/edits/never-created/ops', { v: 0, op: ['x'] }), 404, 'ERR_DOC_NOT_FOUND');
       expectError(await req('POST', '/api/docs/edits/never-created/ops', { v: 3, op: ['x'] }), 404, 'ERR_DOC_NOT_FOUND');
       expect((await req('GET', path)).body).toEqual({ v: 1, type: 'text-unicode', data: 'abc' });

@@ -47,8 +47,10 @@ export function docsRouter(docs: DocService): Router {
     const { collection, id } = names(req);
     const body = objectBody(req);
     if (!('op' in body) || body['op'] == null) throw new ConcordError('ERR_BAD_REQUEST', 'op is required');
-    const v = optionalInteger(body['v'], 'v');
+    const v = body['v'];
     if (v === undefined) throw new ConcordError('ERR_BAD_REQUEST', 'v (the version the op was made at) is required');
+    // A JSON number, as ShareDB's protocol has it: "3" is refused, not read as 3 (only query strings are text).
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ConcordError('ERR_BAD_REQUEST', 'v must be a non-negative integer');
     const op: SubmittedOp = { v, op: body['op'], ...idempotency(req, res) };
     res.json({ v: await docs.submit(sessionOf(res), collection, id, op) });
   });
