@@ -150,8 +150,9 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     return { count: sum.count + s.count, users: sum.users + s.users, bufferedBytes: sum.bufferedBytes + s.bufferedBytes };
   }, { count: 0, users: 0, bufferedBytes: 0 });
   const metrics = options.metrics ? new Metrics(engine, { connections: connectionStats }, options.metrics.collections) : undefined;
+  const docs = new DocService(engine, authorization.access);
   const router = collabRouter(engine, {
-    origins, trustProxy, maxBodyBytes: limits.maxMessageBytes, restPerSec: limits.restPerSec, acl: authorization.acl,
+    origins, trustProxy, docs, maxBodyBytes: limits.maxMessageBytes, restPerSec: limits.restPerSec, acl: authorization.acl,
   }, logger);
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   const liveStatus = options.admin ? new LiveStatus(engine, connectionStats) : undefined;
@@ -160,7 +161,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   return {
     backend: engine.backend,
     engine,
-    docs: new DocService(engine),
+    docs,
     router,
     attach(server, attachOptions) {
       const transport = new WebSocketTransport(engine, {

@@ -11,6 +11,7 @@ import type { Engine } from './engine.js';
 import type { Session } from './principal.js';
 import type { StoredSnapshot, SubmittedOp } from './middleware.js';
 import { toConcordError } from './error-mapping.js';
+import type { AccessStore } from '../storage/access/access-store.js';
 import { prunedError } from './history.js';
 
 export interface DocState {
@@ -51,9 +52,12 @@ type Run<T> = (backend: BackendCalls, agent: unknown, cb: Callback<T>) => void;
 
 export class DocService {
   private readonly engine: Engine;
+  private readonly access: AccessStore | undefined;
 
-  constructor(engine: Engine) {
+  /** `access`: where owners and grants are changed (the authorizer's cache, so a purge frees the id at once). */
+  constructor(engine: Engine, access: AccessStore | undefined = engine.storage.access) {
     this.engine = engine;
+    this.access = access;
   }
 
   async create(session: Session, collection: string, id: string, type: TypeName, data: unknown): Promise<DocState> {
@@ -173,7 +177,7 @@ export class DocService {
     }
     await history.purge(collection, id, tombstone);
     // Owner and grants go with the document: a later document under this id belongs to its own creator.
-    await this.engine.storage.access?.remove(collection, id);
+    await this.access?.remove(collection, id);
     // The deleted state as a milestone: reads of a later document under this id start from it, not from ops that
     // are gone. It holds no content.
     const deleted = { id, v: tombstone + 1, type: null, data: undefined, m: { mtime: Date.now() } };

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
 import type { Engine } from '../../engine/engine.js';
-import { DocService } from '../../engine/doc-service.js';
+import type { DocService } from '../../engine/doc-service.js';
 import type { Logger } from '../../observability/logger.js';
 import type { OriginRule } from '../origin-policy.js';
 import { docsRouter } from './docs-router.js';
@@ -18,6 +18,8 @@ export interface CollabRouterOptions {
   maxBodyBytes: number;
   /** Requests to `/api` per second per client address (averaged over 10 s); 0 = unlimited. */
   restPerSec: number;
+  /** The document routes' logic. */
+  docs: DocService;
   /** Serves the `acl` routes when given. */
   acl?: AclService;
 }
@@ -32,7 +34,7 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   api.use(restSession(engine, options.origins, options.trustProxy));
   api.use(express.json({ limit: options.maxBodyBytes || DEFAULT_LIMITS.maxRestBodyBytes, strict: false }));
   if (options.acl) api.use(aclRouter(options.acl));
-  api.use(docsRouter(new DocService(engine)));
+  api.use(docsRouter(options.docs));
   api.use((_req, res) => sendError(res, new ConcordError('ERR_NOT_FOUND', 'no such API route')));
   api.use(restErrorHandler(logger));
   router.use('/api', api);
