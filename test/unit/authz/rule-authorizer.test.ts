@@ -34,13 +34,16 @@ describe('CONFIG_FILE collections rules', () => {
     [{ collections: { notes: { owner: ['read', 'create'] } } }, 'collections.notes.owner must be a list of read, write'],
     [{ collections: { 'bad name!': { read: [] } } }, 'collections.bad name! is not a collection name'],
     [{ collections: { notes: [] } }, 'collections.notes must be an object'],
+    // Retention is a top-level section; here it would be silently ignored.
+    [{ collections: { notes: { retention: { keepVersions: 10 } } } }, 'collections.notes.retention is not a rule'],
+    [{ collections: { '*': { schema: { type: 'object' } } } }, 'collections.*.schema is not allowed'],
   ])('reject %j naming CONFIG_FILE and the key', (content, message) => {
     const problems = problemsOf(content);
     expect(problems.some((p) => p.startsWith('CONFIG_FILE ') && p.includes(message))).toBe(true);
   });
 
   it('leave the keys of other sections alone', () => {
-    expect(loadConfig({ CONFIG_FILE: configFile({ collections: { notes: { read: ['*'], schema: {}, retention: {} } } }) }).rules)
+    expect(loadConfig({ CONFIG_FILE: configFile({ collections: { notes: { read: ['*'], schema: {}, quota: 5 } } }) }).rules)
       .toEqual({ collections: { notes: { read: ['*'] } } });
   });
 

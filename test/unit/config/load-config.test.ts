@@ -99,8 +99,8 @@ describe('loadConfig reads each variable', () => {
   it('reads CONFIG_FILE as a JSON object', () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-config-'));
     const path = join(dir, 'concord.json');
-    writeFileSync(path, JSON.stringify({ collections: { notes: { type: 'rich-text' } } }));
-    expect(loadConfig({ CONFIG_FILE: path }).file).toEqual({ collections: { notes: { type: 'rich-text' } } });
+    writeFileSync(path, JSON.stringify({ collections: { notes: { read: ['*'], quota: 10 } } }));
+    expect(loadConfig({ CONFIG_FILE: path }).file).toEqual({ collections: { notes: { read: ['*'], quota: 10 } } });
   });
 
   it('takes an RS256/ES256 public key instead of a secret', () => {

@@ -98,9 +98,15 @@ describe('createValidator', () => {
       expectInvalid(withSchema, editOf('json1', note, ['extra', { i: 1 }], 'notes'), /must NOT have additional properties/);
     });
 
-    it('leaves other collections and text types alone', () => {
+    it('leaves other collections alone', () => {
       expectValid(withSchema, createOf('json0', { anything: true }, 'other'));
-      expectValid(withSchema, createOf('text-unicode', 'not an object', 'notes'));
+      expectValid(withSchema, createOf('text-unicode', 'not an object', 'other'));
+    });
+
+    it('refuses to create a text document in the collection, which would get around the schema', () => {
+      expectInvalid(withSchema, createOf('text-unicode', 'not an object', 'notes'), /notes collection has a JSON Schema: its documents must be json0 or json1/);
+      expectInvalid(withSchema, createOf('rich-text', [{ insert: 'x' }], 'notes'), /must be json0 or json1/);
+      // A text document made before the schema was configured can still be edited.
       expectValid(withSchema, editOf('rich-text', { ops: [] }, [{ insert: 'x' }], 'notes'));
     });
 

@@ -21,10 +21,10 @@ export const OWNER_ACTIONS = ['read', 'write', 'delete', 'presence', 'share', 'p
 export type OwnerAction = (typeof OWNER_ACTIONS)[number];
 
 /**
- * Keys of a collection entry that belong to other sections of the configuration (type, schemas, retention, quotas);
- * the authorization rules ignore them. Any other unknown key is an error, so that a typo never silently denies.
+ * Keys of a collection entry read elsewhere (the JSON Schema by the validator, `quota` by quota.ts); the
+ * authorization rules skip them. Any other key is an error, so that a typo never silently denies or allows.
  */
-export const OTHER_COLLECTION_KEYS: readonly string[] = ['type', 'schema', 'retention', 'quota', 'limits'];
+export const OTHER_COLLECTION_KEYS: readonly string[] = ['schema', 'quota'];
 
 export type CollectionRules = Readonly<Partial<Record<RoleAction, readonly string[]>>> & {
   readonly owner?: readonly OwnerAction[];
@@ -76,6 +76,10 @@ export function parseAccessRules(value: unknown): AccessRules {
 function readCollection(entry: Record<string, unknown>, path: string, report: (path: string, message: string) => void): CollectionRules {
   const rules: Partial<Record<RoleAction, string[]>> & { owner?: OwnerAction[] } = {};
   for (const [key, value] of Object.entries(entry)) {
+    if (key === 'schema' && path === 'collections.*') {
+      report(`${path}.schema`, 'is not allowed: a schema applies to the collection it is given for, so name the collection');
+      continue;
+    }
     if (OTHER_COLLECTION_KEYS.includes(key)) continue;
     if (key === 'owner') {
       if (!Array.isArray(value) || !value.every((a): a is OwnerAction => (OWNER_ACTIONS as readonly unknown[]).includes(a))) {
@@ -90,7 +94,7 @@ function readCollection(entry: Record<string, unknown>, path: string, report: (p
       }
       rules[key as RoleAction] = [...new Set(value as string[])];
     } else {
-      report(`${path}.${key}`, `is not a rule: use ${[...ROLE_ACTIONS, 'owner'].join(', ')}`);
+      report(`${path}.${key}`, `is not a rule: use ${[...ROLE_ACTIONS, 'owner', ...OTHER_COLLECTION_KEYS].join(', ')}`);
     }
   }
   return rules;

@@ -39,8 +39,8 @@ export interface ValidatorOptions {
    */
   maxDocBytes?: number;
   /**
-   * A JSON Schema per collection name, for json0 / json1 documents (ignored for text types); compiled once with ajv
-   * (a bad schema throws here). Default: none.
+   * A JSON Schema per collection name, compiled once with ajv (a bad schema throws here). Such a collection holds
+   * json0 / json1 documents only: creating a text or rich-text document there is refused. Default: none.
    */
   schemas?: Readonly<Record<string, object>>;
 }
@@ -52,6 +52,10 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     validateOp(candidate: OpCandidate): void {
       if (candidate.del) return;
       if (candidate.create) {
+        // A schema describes JSON documents: a text document would get around it, so such a collection holds none.
+        if (!isJsonType(candidate.create.type) && schemas.has(candidate.collection)) {
+          invalid(`the ${candidate.collection} collection has a JSON Schema: its documents must be json0 or json1`);
+        }
         const doc = validateCreate(candidate.create.type, candidate.create.data, limits);
         if (isJsonType(candidate.create.type)) schemas.check(candidate.collection, doc);
         return;
