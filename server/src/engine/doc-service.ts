@@ -65,8 +65,11 @@ export class DocService {
     // at 0 would have to be transformed over the old document's log, and fail).
     const current = await this.call<StoredSnapshot>(session, (b, agent, cb) => b.fetch(agent, collection, id, {}, cb));
     if (current.type !== null) throw new ConcordError('ERR_DOC_ALREADY_CREATED', 'a document with this id exists');
-    await this.submit(session, collection, id, { v: current.v, create: { type: typeUri(type), data } });
-    return this.get(session, collection, id);
+    const v = await this.submit(session, collection, id, { v: current.v, create: { type: typeUri(type), data } });
+    // The state the create made, as ShareDB's apply makes it, rather than read back: one may create where it may not
+    // read (a drop box), and a read refused after the create would answer 403 for a document that now exists.
+    const made = (ShareDB.types.map[typeUri(type)] as unknown as { create(data: unknown): unknown }).create(data);
+    return { v, type, data: made };
   }
 
   async get(session: Session, collection: string, id: string): Promise<DocState> {

@@ -16,6 +16,8 @@ const RULES = {
     notes: { read: [], create: ['user'], presence: [] },
     // A drop box: users may put things in, only the owner (its creator) reads.
     dropbox: { read: [], create: ['user'], write: ['user'] },
+    // A post box: users drop a document in and cannot read it back, not even their own.
+    postbox: { read: [], create: ['user'], owner: [] },
   },
 };
 const PEOPLE = { alice: ['user'], bob: ['user'], mallory: ['user'], root: ['admin'] } as const;
@@ -148,5 +150,15 @@ describe('write without read', () => {
       connection.close();
     }
     expect((await rest('alice', 'GET', 'dropbox/box')).json).toMatchObject({ v: 3, data: { items: ['from alice', 'from bob'] } });
+  });
+});
+
+describe('create without read', () => {
+  it('answers 201 with the state the create made, and the document is there for who may read it', async () => {
+    const created = await rest('bob', 'POST', 'postbox/letter', { type: 'rich-text', data: [{ insert: 'dear alice\n' }] });
+    expect(created.status).toBe(201);
+    expect(created.json).toEqual({ v: 1, type: 'rich-text', data: { ops: [{ insert: 'dear alice\n' }] } });
+    expect((await rest('bob', 'GET', 'postbox/letter')).status).toBe(403);
+    expect((await rest('root', 'GET', 'postbox/letter')).json).toEqual(created.json);
   });
 });
