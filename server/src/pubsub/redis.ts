@@ -65,9 +65,17 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
       await client.ping();
     },
     close() {
-      closing ??= new Promise<void>((resolve) => pubsub.close(() => resolve())).then(async () => {
-        for (const c of [client, observer]) if (c.isOpen) await c.close().catch(() => undefined);
-      });
+      closing ??= (async () => {
+        // sharedb-redis-pubsub's close ends the streams, then waits for its clients to connect before quitting
+        // them: while Redis is down that wait never ends, and neither would a shutdown. So it is awaited only when
+        // both clients are up; otherwise the clients are dropped, which stops their reconnecting.
+        const closed = new Promise<void>((resolve) => pubsub.close(() => resolve()));
+        if (client.isReady && observer.isReady) await closed;
+        for (const c of [client, observer]) {
+          if (c.isReady) await c.close().catch(() => undefined);
+          else if (c.isOpen) c.destroy();
+        }
+      })();
       return closing;
     },
   };

@@ -6,7 +6,10 @@
  * and a temporary DATA_DIR, and check after a restart that every acknowledged op is still there.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import ShareDB from 'sharedb';
 import type { Doc } from 'sharedb/lib/client/index.js';
@@ -77,6 +80,20 @@ describe('the standalone server process', () => {
     expect(errorLines(child.output().slice(outputBefore))).toEqual([]);
     expect(await healthzAnswers(child.httpUrl)).toBe(false);
   });
+
+  it('on SIGTERM exits 0 while its Redis is unreachable (the pub/sub close does not wait for a connection)', async () => {
+    // Port 1 refuses connections: the server runs degraded, retrying Redis, as during an outage. No Redis is touched.
+    const dataDir = mkdtempSync(join(tmpdir(), 'concord-stop-'));
+    const child = await startChildServer({ DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' });
+    children.push(child);
+    await waitFor('a failed Redis connection logged', () => /redis pub\/sub error/.test(child.output()) || undefined);
+    child.kill('SIGTERM');
+    const outcome = await Promise.race([
+      child.exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running 10 s after SIGTERM'), 10_000)),
+    ]);
+    expect(outcome).toEqual({ code: 0, signal: null });
+  }, 30_000);
 
   it('acknowledges an op submitted just before SIGTERM, or leaves it pending for a resend; never fails it', async () => {
     const child = await startMemoryServer();
