@@ -5,6 +5,7 @@
  *   ops it may not read is refused before it is stored, never committed and then answered with an error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from 'sharedb/lib/client/index.js';
 import { createJwtAuthenticator } from '@concord/server';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import type { StockClient } from '../../helpers/stock-client.js';
@@ -40,16 +41,29 @@ async function rest(who: Who, method: string, path: string, body?: unknown): Pro
   return { status: res.status, json, text };
 }
 
-/** Creates `notes/<id>` as `who` over a connection of its own (a Doc that has not seen the id before). */
-async function createAs(who: Who, id: string, data: unknown): Promise<string> {
+/** Runs `fn` on a connection of `who`'s own (a client that has seen no document yet), then closes it. */
+async function withConnection<T>(who: Who, fn: (connection: Connection) => Promise<T>): Promise<T> {
   const { connection } = await connectAs(server.wsUrl, who, [...PEOPLE[who]]);
   try {
-    const doc = connection.get('notes', id);
-    doc.on('error', () => undefined); // a refused create makes the client fetch again to roll back
-    return await outcome(() => cb((done) => doc.create(data, 'json0', done)));
+    return await fn(connection);
   } finally {
     connection.close();
   }
+}
+
+/** Creates `notes/<id>` as `who`; 'ok' or the error code. */
+function createAs(who: Who, id: string, data: unknown): Promise<string> {
+  return withConnection(who, (connection) => {
+    const doc = connection.get('notes', id);
+    doc.on('error', () => undefined); // a refused create makes the client fetch again to roll back
+    return outcome(() => cb((done) => doc.create(data, 'json0', done)));
+  });
+}
+
+/** Inserts `item` into `dropbox/box` as `who`, from a client that believes the box empty at version 1. */
+function insertAtV1(who: Who, item: string): Promise<string> {
+  return withConnection(who, (connection) => outcome(() => cb((done) =>
+    blindDoc(connection, 'dropbox', 'box', 1, { items: [] }).submitOp([{ p: ['items', 0], li: item }], {}, done as never))));
 }
 
 beforeAll(async () => {
@@ -115,25 +129,12 @@ describe('write without read', () => {
   });
 
   it('a submit at the current version is applied', async () => {
-    const { connection } = await connectAs(server.wsUrl, 'bob', ['user']);
-    try {
-      const doc = blindDoc(connection, 'dropbox', 'box', 1, { items: [] });
-      await cb((done) => doc.submitOp([{ p: ['items', 0], li: 'from bob' }], {}, done as never));
-    } finally {
-      connection.close();
-    }
+    expect(await insertAtV1('bob', 'from bob')).toBe('ok');
     expect((await rest('alice', 'GET', 'dropbox/box')).json).toMatchObject({ v: 2, data: { items: ['from bob'] } });
   });
 
   it('a submit behind it is refused before anything is stored, over the WebSocket and REST', async () => {
-    const { connection } = await connectAs(server.wsUrl, 'bob', ['user']);
-    try {
-      const stale = blindDoc(connection, 'dropbox', 'box', 1, { items: [] });
-      const result = await outcome(() => cb((done) => stale.submitOp([{ p: ['items', 0], li: 'stale' }], {}, done as never)));
-      expect(result).toBe('ERR_FORBIDDEN');
-    } finally {
-      connection.close();
-    }
+    expect(await insertAtV1('bob', 'stale')).toBe('ERR_FORBIDDEN');
     const overRest = await rest('bob', 'POST', 'dropbox/box/ops', { v: 1, op: [{ p: ['items', 0], li: 'stale' }] });
     expect(overRest.status).toBe(403);
     expect(overRest.json.error.code).toBe('ERR_FORBIDDEN');
@@ -142,13 +143,7 @@ describe('write without read', () => {
   });
 
   it('the owner, who may read, is transformed as usual', async () => {
-    const { connection } = await connectAs(server.wsUrl, 'alice', ['user']);
-    try {
-      const stale = blindDoc(connection, 'dropbox', 'box', 1, { items: [] });
-      await cb((done) => stale.submitOp([{ p: ['items', 0], li: 'from alice' }], {}, done as never));
-    } finally {
-      connection.close();
-    }
+    expect(await insertAtV1('alice', 'from alice')).toBe('ok');
     expect((await rest('alice', 'GET', 'dropbox/box')).json).toMatchObject({ v: 3, data: { items: ['from alice', 'from bob'] } });
   });
 });

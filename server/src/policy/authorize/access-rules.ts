@@ -59,6 +59,9 @@ export function readAccessRules(file: Record<string, unknown>, source: string, p
       report(path, 'must be an object like {"read": ["user"], "owner": ["read", "write"]}');
       continue;
     }
+    if (name === '*' && 'schema' in entry) {
+      report(`${path}.schema`, 'is not allowed: a schema applies to the collection it is given for, so name the collection');
+    }
     collections[name] = readCollection(entry, path, report);
   }
   return problems.length === before ? { collections } : undefined;
@@ -76,10 +79,6 @@ export function parseAccessRules(value: unknown): AccessRules {
 function readCollection(entry: Record<string, unknown>, path: string, report: (path: string, message: string) => void): CollectionRules {
   const rules: Partial<Record<RoleAction, string[]>> & { owner?: OwnerAction[] } = {};
   for (const [key, value] of Object.entries(entry)) {
-    if (key === 'schema' && path === 'collections.*') {
-      report(`${path}.schema`, 'is not allowed: a schema applies to the collection it is given for, so name the collection');
-      continue;
-    }
     if (OTHER_COLLECTION_KEYS.includes(key)) continue;
     if (key === 'owner') {
       if (!Array.isArray(value) || !value.every((a): a is OwnerAction => (OWNER_ACTIONS as readonly unknown[]).includes(a))) {
