@@ -35,6 +35,22 @@ async function typeAtOnce(a: DemoPage, b: DemoPage, typedA: string, typedB: stri
 /** The characters of `s` in sorted order: what two interleaved texts have in common with their concatenation. */
 const sortedChars = (s: string): string => [...s].sort().join('');
 
+/**
+ * Why `text` is not an interleaving of `typed`: the characters missing and extra, by code point (a lost space and a
+ * space turned into U+00A0 look alike in a diff), with what both pages reported, for the assertion's message.
+ */
+function interleavingReport(text: string, typed: string, a: DemoPage, b: DemoPage): string {
+  const count = new Map<string, number>();
+  for (const c of typed) count.set(c, (count.get(c) ?? 0) + 1);
+  for (const c of text) count.set(c, (count.get(c) ?? 0) - 1);
+  const show = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}${c.trim() ? ` ${c}` : ''}`;
+  const missing = [...count].filter(([, n]) => n > 0).map(([c, n]) => `${show(c)} ×${n}`);
+  const extra = [...count].filter(([, n]) => n < 0).map(([c, n]) => `${show(c)} ×${-n}`);
+  return `text ${JSON.stringify(text)}; missing [${missing.join(', ')}]; extra [${extra.join(', ')}]; `
+    + `Ann warnings ${JSON.stringify(a.warnings)} errors ${JSON.stringify(a.errors)}; `
+    + `Bob warnings ${JSON.stringify(b.warnings)} errors ${JSON.stringify(b.errors)}`;
+}
+
 describe('rich-text demo in the browser', () => {
   it('two pages typing at the same time end identical with each page’s text', async () => {
     const [a, b] = await pair('rt-concurrent');
@@ -61,7 +77,7 @@ describe('rich-text demo in the browser', () => {
     const typedB = 'Bob typed this. ';
     const text = await typeAtOnce(a, b, typedA, typedB);
     // The pages' warnings carry what the binding reported (a refused or failed edit), should anything be missing.
-    expect(sortedChars(text), `warnings: ${JSON.stringify([...a.warnings, ...b.warnings])}`).toBe(sortedChars(`${typedA}${typedB}\n`));
+    expect(sortedChars(text), interleavingReport(text, `${typedA}${typedB}\n`, a, b)).toBe(sortedChars(`${typedA}${typedB}\n`));
   });
 
   // ShareDB answers an exception thrown by a doc 'op' listener with a hard rollback: it throws away every edit not
@@ -101,7 +117,7 @@ describe('rich-text demo in the browser', () => {
     const typedA = 'Ann keeps every key. ';
     const typedB = 'Bob types at once. ';
     const text = await typeAtOnce(a, b, typedA, typedB);
-    expect(sortedChars(text)).toBe(sortedChars(`${typedA}${typedB}\n`));
+    expect(sortedChars(text), interleavingReport(text, `${typedA}${typedB}\n`, a, b)).toBe(sortedChars(`${typedA}${typedB}\n`));
     // The failure is reported (the demo prints the binding's errors as warnings), not swallowed.
     expect(a.warnings.some((w) => /cursor drawing failed|editor update failed|undo transform failed/.test(w))).toBe(true);
   });
