@@ -64,6 +64,7 @@ async function closedLoop(job) {
   window.end = window.start + job.durationMs;
   await sleep(job.warmupMs + job.durationMs);
   stop = true;
+  marks.forEach(clearTimeout);
   const clean = await Promise.race([Promise.all(loops).then(() => true), sleep(10_000).then(() => false)]);
   const converged = clean && job.docs === 1 ? await checkConverged(clients) : null;
   closeAll(clients);
@@ -100,6 +101,9 @@ async function paced(job) {
   const t0 = now();
   window.start = t0 + job.warmupMs;
   window.end = window.start + job.durationMs;
+  // run.mjs reads the server's own latency histograms over the measured window (not awaited: the load goes on).
+  const marks = [setTimeout(() => process.send({ type: 'mark', name: 'window-start' }), job.warmupMs),
+    setTimeout(() => process.send({ type: 'mark', name: 'window-end' }), job.warmupMs + job.durationMs)];
   const loops = clients.map((c) => new Promise((resolve) => {
     let due = t0 + Math.random() * interval;
     let n = 0;

@@ -29,6 +29,7 @@ import {
 } from './lib/procs.mjs';
 import { buildScenarios, LIMIT_PROFILES, TARGETS } from './lib/scenarios.mjs';
 import { renderReport } from './lib/report.mjs';
+import { latencyBetween, scrapeLatency } from './lib/server-metrics.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -387,7 +388,12 @@ async function runJob(loadgen, scenario, target, server, rep, attempt) {
         ? mem.loaded.heapUsed - mem.baseline.heapUsed : null),
     };
   }
-  return loadgen.run(job, { timeoutMs: scenario.timeoutMs });
+  if (scenario.kind !== 'paced' || server.kind !== 'concord') return loadgen.run(job, { timeoutMs: scenario.timeoutMs });
+  // The server's own part of the latency over the measured window: its /metrics histograms at the window's marks.
+  const scrapes = {};
+  const onMark = (name) => { scrapes[name] = scrapeLatency(server.httpUrl); };
+  const result = await loadgen.run(job, { timeoutMs: scenario.timeoutMs, onMark });
+  return { ...result, server: latencyBetween(await scrapes['window-start'], await scrapes['window-end']) };
 }
 
 /**

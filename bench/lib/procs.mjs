@@ -200,7 +200,8 @@ export function startServer({ kind, env = {}, label, timeoutMs = 45_000 }) {
 
 /**
  * A load-generator process (bench/loadgen.mjs) that runs jobs one at a time. `run(job)` resolves with the job's
- * result; `onCheckpoint(name)` is awaited at the job's checkpoints. A job that fails, overruns `timeoutMs` or loses
+ * result; `onCheckpoint(name)` is awaited at the job's checkpoints, `onMark(name)` told of its marks (the load
+ * generator does not wait for it). A job that fails, overruns `timeoutMs` or loses
  * the process rejects; after a timeout or an exit the process is gone and later runs reject at once.
  */
 export async function openLoadgen({ label = 'loadgen', startTimeoutMs = 60_000 } = {}) {
@@ -210,7 +211,7 @@ export async function openLoadgen({ label = 'loadgen', startTimeoutMs = 60_000 }
   const keep = (c) => { out += c.toString(); if (out.length > 50_000) out = out.slice(-20_000); };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  let current; // { resolve, reject, onCheckpoint }
+  let current; // { resolve, reject, onCheckpoint, onMark }
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   void exited.then(({ code, signal }) => current?.reject(new Error(`load generator exited (${code ?? signal}) during a job\n${out.slice(-2000)}`)));
   child.on('message', (msg) => {
@@ -220,7 +221,8 @@ export async function openLoadgen({ label = 'loadgen', startTimeoutMs = 60_000 }
       Promise.resolve(c.onCheckpoint(msg.name)).then(
         (data) => { if (alive(child)) child.send({ type: 'continue', data }); },
         (err) => c.reject(err));
-    } else if (msg.type === 'result') current.resolve(msg.result);
+    } else if (msg.type === 'mark') current.onMark(msg.name);
+    else if (msg.type === 'result') current.resolve(msg.result);
     else if (msg.type === 'error') current.reject(new Error(`load generator: ${msg.error}`));
   });
   await new Promise((resolve, reject) => {
@@ -236,7 +238,7 @@ export async function openLoadgen({ label = 'loadgen', startTimeoutMs = 60_000 }
   return {
     pid: child.pid,
     alive: () => alive(child),
-    run(job, { onCheckpoint = async () => ({}), timeoutMs = 300_000 } = {}) {
+    run(job, { onCheckpoint = async () => ({}), onMark = () => {}, timeoutMs = 300_000 } = {}) {
       if (!alive(child)) return Promise.reject(new Error('load generator is not running'));
       if (current) return Promise.reject(new Error('load generator is busy'));
       return new Promise((resolve, reject) => {
@@ -251,7 +253,7 @@ export async function openLoadgen({ label = 'loadgen', startTimeoutMs = 60_000 }
           if (err) reject(err);
           else resolve(value);
         };
-        current = { resolve: (v) => done(null, v), reject: (e) => done(e), onCheckpoint };
+        current = { resolve: (v) => done(null, v), reject: (e) => done(e), onCheckpoint, onMark };
         child.send({ type: 'job', job: { ...job, hardLimitMs: timeoutMs - 5_000 } });
       });
     },
