@@ -64,7 +64,6 @@ async function closedLoop(job) {
   window.end = window.start + job.durationMs;
   await sleep(job.warmupMs + job.durationMs);
   stop = true;
-  marks.forEach(clearTimeout);
   const clean = await Promise.race([Promise.all(loops).then(() => true), sleep(10_000).then(() => false)]);
   const converged = clean && job.docs === 1 ? await checkConverged(clients) : null;
   closeAll(clients);
