@@ -24,7 +24,6 @@ export class Metrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'concord_process_' });
     const label = (collection: string): string => (this.known.has(collection) ? collection : 'other');
-    const stats = engine.stats;
 
     new Gauge({ name: 'concord_connections', help: 'Open WebSocket connections', registers,
       collect() { this.set(sources.connections().count); } });
@@ -36,8 +35,6 @@ export class Metrics {
       collect() { this.set((engine.backend.pubsub as unknown as { streamsCount: number }).streamsCount); } });
     new Gauge({ name: 'concord_submits_in_flight', help: 'Submits being transformed or committed', registers,
       collect() { this.set(engine.submitsInFlight); } });
-    new Gauge({ name: 'concord_transforms_total', help: 'Concurrent ops transformed over by committed submits', registers,
-      collect() { this.set(stats.transforms); } });
 
     const submitted = new Counter({ name: 'concord_ops_submitted_total', help: 'Ops submitted', labelNames: ['collection', 'kind'], registers });
     const rejected = new Counter({ name: 'concord_ops_rejected_total', help: 'Ops rejected, by error code', labelNames: ['collection', 'reason'], registers });
