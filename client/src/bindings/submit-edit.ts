@@ -33,7 +33,7 @@ const queuedBytes = new WeakMap<QueuedOp, number>();
  */
 export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: Error) => void): boolean {
   const limit = messageLimitOf(doc);
-  const overhead = ENVELOPE.length + (JSON.stringify(doc.collection) + JSON.stringify(doc.id)).length * 3;
+  const overhead = envelopeBytes(doc);
   const bytes = opBytes(JSON.stringify(op) ?? '', limit);
   if (bytes + overhead > limit) {
     report(new ConcordError('ERR_MESSAGE_TOO_BIG', tooBigMessage(bytes + overhead, limit)));
@@ -65,6 +65,16 @@ export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: 
 function opBytes(json: string, limit: number): number {
   const bound = json.length * 3;
   return bound * 8 > limit ? new TextEncoder().encode(json).length : bound;
+}
+
+/** The bytes an op of `doc` may have for its message to stay under the server's limit. */
+export function opBudget(doc: Doc): number {
+  return messageLimitOf(doc) - envelopeBytes(doc);
+}
+
+/** An upper bound of the bytes of an op message of `doc` without the op. */
+function envelopeBytes(doc: Doc): number {
+  return ENVELOPE.length + (JSON.stringify(doc.collection) + JSON.stringify(doc.id)).length * 3;
 }
 
 /** The limit the doc's connection was given; ShareDB's own connections (no ShareDbSocket) get the default. */
