@@ -3,7 +3,9 @@
  *
  * Lifecycle: the constructor subscribes to the document's presence and creates this client's local presence;
  * `update(value)` publishes (coalesced to `maxPerSecond`, default 20), `clear()` withdraws at once, `destroy()`
- * withdraws and removes exactly the listeners the constructor added. The server stamps every payload with the
+ * withdraws and removes exactly the listeners the constructor added. Channels of one connection on one document
+ * share ShareDB's doc presence: the last one destroyed unsubscribes from it, so that the server stops sending
+ * everyone's presence to a client that no longer shows it. The server stamps every payload with the
  * sender's `user`, so what arrives is `T & PresenceIdentity`; the channel adds this client's `label`, if any.
  *
  * A withdrawal (another sender's null) applies as soon as it arrives, even when it is older than this client's
@@ -37,6 +39,9 @@ export type PresenceEvents<T> = {
   error: (error: Error) => void;
 };
 
+/** How many live channels use each ShareDB doc presence (one per connection and document). */
+const channelsOn = new WeakMap<Presence<unknown>, number>();
+
 export class PresenceChannel<T extends object> {
   readonly presence: Presence<Remote<T> | null>;
   private readonly local: LocalPresence<(T & { label?: string }) | null>;
@@ -57,6 +62,7 @@ export class PresenceChannel<T extends object> {
     this.label = options.label;
     this.presence.on('receive', this.onReceive);
     this.presence.on('error', this.onError);
+    channelsOn.set(this.presence, (channelsOn.get(this.presence) ?? 0) + 1);
     this.presence.subscribe((err) => err && this.onError(err));
     this.local = this.presence.create() as LocalPresence<(T & { label?: string }) | null>;
     this.local.on('error', this.onError);
@@ -107,6 +113,15 @@ export class PresenceChannel<T extends object> {
     this.local.destroy((err) => err && this.onError(err));
     this.local.off('error', this.onError);
     this.events.removeAll();
+    this.release();
+  }
+
+  /** The last channel on the document unsubscribes (a failure then has nobody left to tell, and changes nothing). */
+  private release(): void {
+    const left = (channelsOn.get(this.presence) ?? 1) - 1;
+    if (left > 0) return void channelsOn.set(this.presence, left);
+    channelsOn.delete(this.presence);
+    this.presence.unsubscribe(() => undefined);
   }
 
   private send(value: T | null): void {
