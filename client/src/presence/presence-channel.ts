@@ -4,8 +4,8 @@
  * Lifecycle: the constructor subscribes to the document's presence and creates this client's local presence;
  * `update(value)` publishes (coalesced to `maxPerSecond`, default 20), `clear()` withdraws at once, `destroy()`
  * withdraws and removes exactly the listeners the constructor added. Channels of one connection on one document
- * share ShareDB's doc presence: the last one destroyed unsubscribes from it, so that the server stops sending
- * everyone's presence to a client that no longer shows it. The server stamps every payload with the
+ * share ShareDB's doc presence and its listeners (presence-members.ts): the last one destroyed unsubscribes from it,
+ * so that the server stops sending everyone's presence to a client that no longer shows it. The server stamps every payload with the
  * sender's `user`, so what arrives is `T & PresenceIdentity`; the channel adds this client's `label`, if any.
  *
  * A withdrawal (another sender's null) applies as soon as it arrives, even when it is older than this client's
@@ -23,6 +23,7 @@ import { Emitter } from '../connection/emitter.js';
 import { asError, errorCode } from '../connection/errors.js';
 import type { PresenceIdentity } from './identity.js';
 import { applyWithdrawalsOnArrival } from './withdrawal-on-arrival.js';
+import { join, leave, type PresenceMember } from './presence-members.js';
 import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
 import { ShareDbSocket, tooBigMessage } from '../connection/sharedb-socket.js';
 
@@ -41,18 +42,19 @@ export type PresenceEvents<T> = {
   error: (error: Error) => void;
 };
 
-/** How many live channels use each ShareDB doc presence (one per connection and document). */
-const channelsOn = new WeakMap<Presence<unknown>, number>();
-
 export class PresenceChannel<T extends object> {
   readonly presence: Presence<Remote<T> | null>;
   private readonly local: LocalPresence<(T & { label?: string }) | null>;
   private readonly label: string | undefined;
   private readonly coalescer: Coalescer<T | null>;
   private readonly events = new Emitter<PresenceEvents<T>>();
-  private readonly onReceive = (id: string, value: Remote<T> | null): void => this.events.emit('receive', id, value);
   private readonly onError = (err: unknown): void => this.events.emit('error', asError(err));
-  private readonly onState = (state: string): void => this.connectionChanged(state);
+  /** What the channels' shared listeners tell this one (see presence-members.ts). */
+  private readonly member: PresenceMember = {
+    received: (id, value) => this.events.emit('receive', id, value as Remote<T> | null),
+    failed: this.onError,
+    connectionChanged: (state) => this.connectionChanged(state),
+  };
   private readonly connection: Connection;
   private lastValue: T | null = null;
   private destroyed = false;
@@ -62,14 +64,10 @@ export class PresenceChannel<T extends object> {
     this.presence = connection.getDocPresence(collection, id) as Presence<Remote<T> | null>;
     applyWithdrawalsOnArrival(this.presence);
     this.label = options.label;
-    this.presence.on('receive', this.onReceive);
-    this.presence.on('error', this.onError);
-    channelsOn.set(this.presence, (channelsOn.get(this.presence) ?? 0) + 1);
-    this.presence.subscribe((err) => err && this.onError(err));
+    join(connection, this.presence, this.member);
     this.local = this.presence.create() as LocalPresence<(T & { label?: string }) | null>;
     this.local.on('error', this.onError);
     this.coalescer = Coalescer.perSecond((value) => this.send(value), options.maxPerSecond ?? 20, options.clock ?? REAL_CLOCK);
-    connection.on('state', this.onState);
   }
 
   /** Other senders on this document and their latest values. */
@@ -109,21 +107,10 @@ export class PresenceChannel<T extends object> {
     if (this.destroyed) return;
     this.clear();
     this.destroyed = true;
-    this.presence.off('receive', this.onReceive);
-    this.presence.off('error', this.onError);
-    this.connection.off('state', this.onState);
+    leave(this.connection, this.presence, this.member);
     this.local.destroy((err) => err && this.onError(err));
     this.local.off('error', this.onError);
     this.events.removeAll();
-    this.release();
-  }
-
-  /** The last channel on the document unsubscribes (a failure then has nobody left to tell, and changes nothing). */
-  private release(): void {
-    const left = (channelsOn.get(this.presence) ?? 1) - 1;
-    if (left > 0) return void channelsOn.set(this.presence, left);
-    channelsOn.delete(this.presence);
-    this.presence.unsubscribe(() => undefined);
   }
 
   /** A value too big for one message is refused here (see ShareDbSocket): the last value sent stays in place. */

@@ -42,6 +42,32 @@ function roundTrip(connection: Connection): Promise<void> {
 }
 
 describe('PresenceChannel', () => {
+  it('many channels on one connection add one listener per ShareDB emitter, not one each (no MaxListeners warning)', async () => {
+    backend = new ShareDB({ presence: true, doNotForwardSendPresenceErrorsToClient: true });
+    const a = backend.connect();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const channels = [
+        ...Array.from({ length: 12 }, () => new PresenceChannel<BoardPresence>(a, 'boards', 'same')),
+        ...Array.from({ length: 12 }, (_, i) => new PresenceChannel<BoardPresence>(a, 'boards', `doc-${i}`)),
+      ];
+      const shared = channels[0]!.presence as unknown as { listenerCount(event: string): number };
+      const connection = a as unknown as { listenerCount(event: string): number };
+      expect(shared.listenerCount('receive')).toBe(1);
+      expect(shared.listenerCount('error')).toBe(1);
+      expect(connection.listenerCount('state')).toBeLessThanOrEqual(2);
+      await new Promise((resolve) => setImmediate(resolve)); // Node emits the warning on a later tick
+      expect(warnings).toEqual([]);
+      for (const channel of channels) channel.destroy();
+      expect(shared.listenerCount('receive')).toBe(0);
+      expect(connection.listenerCount('state')).toBeLessThanOrEqual(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('the last channel destroyed on a document unsubscribes: no more presence reaches that client', async () => {
     backend = new ShareDB({ presence: true, doNotForwardSendPresenceErrorsToClient: true });
     const [a, b, c] = [backend.connect(), backend.connect(), backend.connect()];
