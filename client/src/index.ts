@@ -22,6 +22,7 @@ export { recoverPrunedEdits, RECOVERY_SOURCE } from './recovery/pruned-recovery.
 export type { PrunedConflict, PrunedMerge, RecoveryOptions } from './recovery/pruned-recovery.js';
 export { mergeText, mergeRichText, textDiffOp, composeTextOps } from './recovery/three-way-merge.js';
 export type { ThreeWayMerge, DeltaInput } from './recovery/three-way-merge.js';
+export { splitTextOp, splitDelta } from './recovery/split-op.js';
 
 export { PresenceChannel } from './presence/presence-channel.js';
 export type { PresenceChannelOptions, PresenceEvents, Remote } from './presence/presence-channel.js';

@@ -81,6 +81,10 @@ export const ERRORS = {
   ERR_SHUTTING_DOWN: { status: 503, close: 1001, hint: 'The server is stopping; reconnect (to another instance).' },
   ERR_STORAGE_UNAVAILABLE: { status: 503, hint: 'The storage does not answer; retry later and check /readyz.' },
   ERR_INTERNAL: { status: 500, close: 1011, hint: 'An unexpected server error; the server logs carry the details.' },
+  ERR_CONNECTION_CLOSED: {
+    status: 503,
+    hint: 'Client side: the connection was closed for good (close(), or a close code that stops it) before this was answered; connect again.',
+  },
 } as const satisfies Record<`ERR_${string}`, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

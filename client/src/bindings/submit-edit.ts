@@ -5,12 +5,14 @@
  * By then ShareDB may have composed the edit with the user's other unsent edits (those made while an earlier op
  * awaited its ack, or offline), and the rollback takes those too. So an edit whose message alone would be over the
  * limit is refused here, before ShareDB queues it; and an edit is composed into the op queued before it only while
- * the two stay under half the limit, so that no message of queued edits grows over it.
+ * the two stay under half the limit, so that no message of queued edits grows over it. An op of several edits that
+ * the server refuses for another reason is split until the refused edit is alone (see rejection-split.ts).
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
 import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
 import { asError } from '../connection/errors.js';
 import { ShareDbSocket, tooBigMessage } from '../connection/sharedb-socket.js';
+import { markQueue, recordEdit } from './rejection-split.js';
 
 /** Room for the op message's other fields when measuring an edit (src is a connection id of about 20 characters). */
 const ENVELOPE = JSON.stringify({ a: 'op', v: Number.MAX_SAFE_INTEGER, src: 'x'.repeat(64), seq: Number.MAX_SAFE_INTEGER, op: null });
@@ -31,7 +33,7 @@ const queuedBytes = new WeakMap<QueuedOp, number>();
  */
 export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: Error) => void): boolean {
   const limit = messageLimitOf(doc);
-  const overhead = ENVELOPE.length + (JSON.stringify(doc.collection) + JSON.stringify(doc.id)).length * 3;
+  const overhead = envelopeBytes(doc);
   const bytes = opBytes(JSON.stringify(op) ?? '', limit);
   if (bytes + overhead > limit) {
     report(new ConcordError('ERR_MESSAGE_TOO_BIG', tooBigMessage(bytes + overhead, limit)));
@@ -42,6 +44,7 @@ export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: 
   const lastBytes = last && !last.sentAt ? queuedBytes.get(last) ?? opBytes(JSON.stringify(last.op) ?? '', limit) : 0;
   const alone = (lastBytes + bytes + overhead) * 2 > limit && !doc.preventCompose;
   if (alone) doc.preventCompose = true;
+  const mark = markQueue(doc);
   try {
     doc.submitOp(op, { source }, (err) => {
       if (err) report(asError(err));
@@ -49,6 +52,7 @@ export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: 
   } finally {
     if (alone) doc.preventCompose = false;
   }
+  recordEdit(doc, mark, op);
   const queued = queue[queue.length - 1];
   if (queued) queuedBytes.set(queued, queued === last ? lastBytes + bytes : bytes);
   return true;
@@ -61,6 +65,16 @@ export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: 
 function opBytes(json: string, limit: number): number {
   const bound = json.length * 3;
   return bound * 8 > limit ? new TextEncoder().encode(json).length : bound;
+}
+
+/** The bytes an op of `doc` may have for its message to stay under the server's limit. */
+export function opBudget(doc: Doc): number {
+  return messageLimitOf(doc) - envelopeBytes(doc);
+}
+
+/** An upper bound of the bytes of an op message of `doc` without the op. */
+function envelopeBytes(doc: Doc): number {
+  return ENVELOPE.length + (JSON.stringify(doc.collection) + JSON.stringify(doc.id)).length * 3;
 }
 
 /** The limit the doc's connection was given; ShareDB's own connections (no ShareDbSocket) get the default. */

@@ -24,6 +24,7 @@ import { pendingOnConnection, sameStatus, type ClientState, type ConnectionStatu
 import { fetchToken, type TokenSource } from './token.js';
 import { Heartbeat } from './heartbeat.js';
 import { asError } from './errors.js';
+import { settleAll } from './pending-requests.js';
 import { guardListeners } from '../docs/listener-guard.js';
 
 /** A WebSocket class: the browser's, Node 22's global one, or `WebSocket` from the `ws` package. */
@@ -146,7 +147,10 @@ export class CollabClient {
     return this.events.on(event, listener);
   }
 
-  /** Stops for good: closes the socket, cancels pending reconnects. Unacknowledged edits stay unsent. */
+  /**
+   * Stops for good: closes the socket, cancels pending reconnects. Unacknowledged edits stay unsent; their callbacks,
+   * and those of fetches and subscribes still waiting, are called with ERR_CONNECTION_CLOSED.
+   */
   close(): void {
     this.finish('closed', 'closed');
   }
@@ -252,6 +256,7 @@ export class CollabClient {
     this.sleeper.cancelAll();
     this.socket.close(1000, 'closed');
     this.adapter.onclose?.(reason);
+    settleAll(this.connection);
     for (const untrack of [...this.docs.values()]) untrack();
     if (error) this.events.emit('error', error);
     this.emitStatus();

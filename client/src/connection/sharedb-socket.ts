@@ -8,7 +8,9 @@
  * session: everything typed after it stayed unsent and was lost with the page. Such an op is answered here, as the
  * server would answer an op it refuses (`ERR_MESSAGE_TOO_BIG`): ShareDB rolls it back and reports it to the
  * submitter, and the connection carries on. The bindings refuse such an edit before ShareDB queues it (see
- * submitEdit), so that it is not composed with the user's other edits and rolled back with them.
+ * submitEdit), so that it is not composed with the user's other edits and rolled back with them. A presence update
+ * over the limit (a selection of thousands of shapes) is answered the same way: its submitter's callback, or the
+ * local presence's 'error', gets ERR_MESSAGE_TOO_BIG, and nothing is sent.
  */
 import { DEFAULT_LIMITS, type ErrorBody } from '@concord/shared';
 
@@ -53,13 +55,23 @@ export class ShareDbSocket {
     const bytes = new TextEncoder().encode(data).length;
     if (bytes <= this.maxMessageBytes) return undefined;
     const message = JSON.parse(data) as Record<string, unknown>;
-    if (message['a'] !== 'op') return undefined; // the server closes with 1009, as for any client
     const error: ErrorBody = {
       code: 'ERR_MESSAGE_TOO_BIG',
-      message: tooBigMessage(bytes, this.maxMessageBytes),
+      message: tooBigMessage(bytes, this.maxMessageBytes, message['a'] === 'p' ? 'presence update' : 'edit'),
     };
-    const { c, d, v, src, seq } = message;
-    return JSON.stringify({ a: 'op', c, d, v, src, seq, error });
+    switch (message['a']) {
+      case 'op': {
+        const { c, d, v, src, seq } = message;
+        return JSON.stringify({ a: 'op', c, d, v, src, seq, error });
+      }
+      case 'p': {
+        // ShareDB hands a presence reply with an error to the local presence that sent version `pv`.
+        const { ch, id, pv } = message;
+        return JSON.stringify({ a: 'p', ch, id, pv, error });
+      }
+      default:
+        return undefined; // the server closes with 1009, as for any client
+    }
   }
 
   close(): void {
@@ -67,7 +79,7 @@ export class ShareDbSocket {
   }
 }
 
-/** What the client says of an edit it did not send because its message would be over the server's limit. */
-export function tooBigMessage(bytes: number, limit: number): string {
-  return `this edit is ${bytes} bytes, over the server's ${limit}: it was not sent`;
+/** What the client says of an edit (or presence update) it did not send because its message would be over the server's limit. */
+export function tooBigMessage(bytes: number, limit: number, what = 'edit'): string {
+  return `this ${what} is ${bytes} bytes, over the server's ${limit}: it was not sent`;
 }

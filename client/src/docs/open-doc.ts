@@ -8,8 +8,9 @@
  * The doc comes with pruned-history recovery attached (see recovery/pruned-recovery.ts) unless `recovery: false`.
  */
 import type { Connection, Doc } from 'sharedb/lib/client/index.js';
-import type { TypeName } from '@concord/shared';
+import { ConcordError, isTypeName, TYPE_NAMES, type TypeName } from '@concord/shared';
 import { errorCode } from '../connection/errors.js';
+import { connectionClosed, isStopped } from '../connection/pending-requests.js';
 import { recoverPrunedEdits, type RecoveryOptions } from '../recovery/pruned-recovery.js';
 
 export interface CreateSpec<T> {
@@ -27,9 +28,18 @@ export interface OpenDocOptions<T> {
   recovery?: RecoveryOptions<T> | false;
 }
 
-/** Subscribes to `collection/id`, creating it from `create` if it does not exist. Resolves once it has a type. */
+/**
+ * Subscribes to `collection/id`, creating it from `create` if it does not exist. Resolves once it has a type.
+ * Rejects with ERR_UNKNOWN_TYPE for a type outside the four, and with ERR_CONNECTION_CLOSED on a connection closed
+ * for good (before or while it waits for the server).
+ */
 export async function openDoc<T>(connection: Connection, collection: string, id: string, create: CreateSpec<T>,
   options: OpenDocOptions<T> = {}): Promise<Doc<T>> {
+  if (!isTypeName(create.type)) {
+    throw new ConcordError('ERR_UNKNOWN_TYPE', `unknown type ${JSON.stringify(create.type)}: use one of ${TYPE_NAMES.join(', ')}`);
+  }
+  // A stopped connection never answers: ShareDB would keep the request waiting for a reconnect that never comes.
+  if (isStopped(connection)) throw connectionClosed();
   const doc = connection.get(collection, id) as Doc<T>;
   // Before the first read, so that the server's document is tracked from the start (the base of a later merge).
   if (options.recovery !== false) recoverPrunedEdits(doc, options.recovery ?? {});

@@ -3,7 +3,9 @@
  *
  * Lifecycle: the constructor subscribes to the document's presence and creates this client's local presence;
  * `update(value)` publishes (coalesced to `maxPerSecond`, default 20), `clear()` withdraws at once, `destroy()`
- * withdraws and removes exactly the listeners the constructor added. The server stamps every payload with the
+ * withdraws and removes exactly the listeners the constructor added. Channels of one connection on one document
+ * share ShareDB's doc presence and its listeners (presence-members.ts): the last one destroyed unsubscribes from it,
+ * so that the server stops sending everyone's presence to a client that no longer shows it. The server stamps every payload with the
  * sender's `user`, so what arrives is `T & PresenceIdentity`; the channel adds this client's `label`, if any.
  *
  * A withdrawal (another sender's null) applies as soon as it arrives, even when it is older than this client's
@@ -21,6 +23,9 @@ import { Emitter } from '../connection/emitter.js';
 import { asError, errorCode } from '../connection/errors.js';
 import type { PresenceIdentity } from './identity.js';
 import { applyWithdrawalsOnArrival } from './withdrawal-on-arrival.js';
+import { join, leave, type PresenceMember } from './presence-members.js';
+import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
+import { ShareDbSocket, tooBigMessage } from '../connection/sharedb-socket.js';
 
 export interface PresenceChannelOptions {
   /** Most presence updates sent per second. Default 20. */
@@ -43,9 +48,13 @@ export class PresenceChannel<T extends object> {
   private readonly label: string | undefined;
   private readonly coalescer: Coalescer<T | null>;
   private readonly events = new Emitter<PresenceEvents<T>>();
-  private readonly onReceive = (id: string, value: Remote<T> | null): void => this.events.emit('receive', id, value);
   private readonly onError = (err: unknown): void => this.events.emit('error', asError(err));
-  private readonly onState = (state: string): void => this.connectionChanged(state);
+  /** What the channels' shared listeners tell this one (see presence-members.ts). */
+  private readonly member: PresenceMember = {
+    received: (id, value) => this.events.emit('receive', id, value as Remote<T> | null),
+    failed: this.onError,
+    connectionChanged: (state) => this.connectionChanged(state),
+  };
   private readonly connection: Connection;
   private lastValue: T | null = null;
   private destroyed = false;
@@ -55,13 +64,10 @@ export class PresenceChannel<T extends object> {
     this.presence = connection.getDocPresence(collection, id) as Presence<Remote<T> | null>;
     applyWithdrawalsOnArrival(this.presence);
     this.label = options.label;
-    this.presence.on('receive', this.onReceive);
-    this.presence.on('error', this.onError);
-    this.presence.subscribe((err) => err && this.onError(err));
+    join(connection, this.presence, this.member);
     this.local = this.presence.create() as LocalPresence<(T & { label?: string }) | null>;
     this.local.on('error', this.onError);
     this.coalescer = Coalescer.perSecond((value) => this.send(value), options.maxPerSecond ?? 20, options.clock ?? REAL_CLOCK);
-    connection.on('state', this.onState);
   }
 
   /** Other senders on this document and their latest values. */
@@ -101,17 +107,21 @@ export class PresenceChannel<T extends object> {
     if (this.destroyed) return;
     this.clear();
     this.destroyed = true;
-    this.presence.off('receive', this.onReceive);
-    this.presence.off('error', this.onError);
-    this.connection.off('state', this.onState);
+    leave(this.connection, this.presence, this.member);
     this.local.destroy((err) => err && this.onError(err));
     this.local.off('error', this.onError);
     this.events.removeAll();
   }
 
+  /** A value too big for one message is refused here (see ShareDbSocket): the last value sent stays in place. */
   private send(value: T | null): void {
-    this.lastValue = value;
     const payload = value === null || this.label === undefined ? value : { ...value, label: this.label };
+    const bytes = value === null ? 0 : payloadBytes(payload);
+    const limit = messageLimitOf(this.connection);
+    if (bytes + PRESENCE_ENVELOPE + this.presence.channel.length * 3 > limit) {
+      return this.onError(new ConcordError('ERR_MESSAGE_TOO_BIG', tooBigMessage(bytes, limit, 'presence update')));
+    }
+    this.lastValue = value;
     this.submit(payload);
   }
 
@@ -136,6 +146,21 @@ export class PresenceChannel<T extends object> {
       if (known) this.events.emit('receive', id, null);
     }
   }
+}
+
+/** Room for a presence message's other fields (ids of about 40 characters, versions, the type's URI). */
+const PRESENCE_ENVELOPE = 512;
+
+/** The UTF-8 size of a payload's JSON, measured only when it could matter (a UTF-16 unit is at most 3 bytes). */
+function payloadBytes(payload: unknown): number {
+  const json = JSON.stringify(payload) ?? '';
+  return json.length * 3 > 4096 ? new TextEncoder().encode(json).length : json.length * 3;
+}
+
+/** The limit the connection's socket was given; ShareDB's own connections get the default. */
+function messageLimitOf(connection: Connection): number {
+  const socket = (connection as { socket?: unknown }).socket;
+  return socket instanceof ShareDbSocket ? socket.maxMessageBytes : DEFAULT_LIMITS.maxMessageBytes;
 }
 
 /** ShareDB's own bookkeeping of remote presences (not in its published typings). */

@@ -13,6 +13,8 @@ import { composeTextOps, mergeRichText, mergeText, type ThreeWayMerge } from './
 import { isPruned, prunedError, type ErrorData } from './pruned-error.js';
 import { RECOVERY_SOURCE, type PrunedConflict, type PrunedMerge, type RecoveryOptions } from './recovery-types.js';
 import type { ConnectionHook } from './connection-hook.js';
+import { splitDelta, splitTextOp } from './split-op.js';
+import { opBudget } from '../bindings/submit-edit.js';
 
 interface Snapshot {
   v: number;
@@ -245,7 +247,15 @@ export class DocRecovery {
       this.doc.emit('load');
     }
     if (isNoop(merge.localOnCurrent)) callEach(refused.callbacks, null);
-    else doc.pendingOps.push({ op: wire(merge.localOnCurrent), type, source: RECOVERY_SOURCE, callbacks: refused.callbacks });
+    else {
+      // Over the server's message limit the merged op would be refused, and with it every offline edit: it goes as
+      // several ops, the original callbacks with the last.
+      const pieces = rich ? splitDelta(toOps(merge.localOnCurrent), opBudget(this.doc))
+        : splitTextOp(merge.localOnCurrent as TextOp, opBudget(this.doc));
+      pieces.forEach((op, i) => doc.pendingOps.push({
+        op, type, source: RECOVERY_SOURCE, callbacks: i === pieces.length - 1 ? refused.callbacks : [],
+      }));
+    }
     const event: PrunedMerge = {
       collection: this.doc.collection,
       id: this.doc.id,

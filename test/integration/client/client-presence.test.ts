@@ -97,3 +97,41 @@ describe('presence through the server', () => {
     expect(here.participants[0]).toMatchObject({ sub: 'u-ann', name: 'Ann' });
   });
 });
+
+describe('a presence payload over the message limit', () => {
+  it('is refused locally with ERR_MESSAGE_TOO_BIG; the connection stays open and smaller presence still flows', async () => {
+    // The server closes a connection that sends a message over MAX_MESSAGE_BYTES with 1009, after which the client
+    // stops for good: one oversized selection ended the session.
+    const server = await startTestServer({ limits: { maxMessageBytes: 4096 } });
+    cleanup.push(() => server.close());
+    const [ann, bob] = [0, 1].map(() => {
+      const c = connect({ url: server.wsUrl, WebSocket, maxMessageBytes: 4096, heartbeatMs: 0 });
+      cleanup.push(() => c.close());
+      return c;
+    }) as [CollabClient, CollabClient];
+    const clientErrors: unknown[] = [];
+    ann.on('error', (err) => clientErrors.push(err));
+    const id = `big-presence-${Date.now()}`;
+    await Promise.all([ann, bob].map((c) => openDoc(c.connection, 'boards', id, { type: 'json1', data: {} })));
+    const annChannel = new PresenceChannel<{ selection: string[] }>(ann.connection, 'boards', id);
+    const bobChannel = new PresenceChannel<{ selection: string[] }>(bob.connection, 'boards', id);
+    const refused: Array<{ code?: string }> = [];
+    annChannel.on('error', (err) => refused.push(err as { code?: string }));
+
+    annChannel.update({ selection: Array.from({ length: 1_000 }, (_, i) => `shape-${i}`) });
+    await waitFor('refused', () => refused.length === 1);
+    expect(refused[0]?.code).toBe('ERR_MESSAGE_TOO_BIG');
+
+    // ShareDB's own presence, used directly, gets the refusal in its callback.
+    const raw = ann.connection.getDocPresence('boards', id).create();
+    const rawError = await new Promise<unknown>((resolve) => raw.submit({ blob: 'x'.repeat(5_000) }, resolve));
+    expect((rawError as { code?: string }).code).toBe('ERR_MESSAGE_TOO_BIG');
+
+    annChannel.flush();
+    annChannel.update({ selection: ['shape-1'] });
+    await waitFor('the small one arrives', () => bobChannel.others.get(annChannel.localId)?.selection?.[0] === 'shape-1');
+    expect(ann.status.state).toBe('online');
+    // The raw presence keeps its value, refused again whenever someone asks for everyone's presence: never a close.
+    expect(clientErrors.filter((err) => (err as { code?: string }).code !== 'ERR_MESSAGE_TOO_BIG')).toEqual([]);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Doc } from 'sharedb/lib/client/index.js';
-import { Delta, openDoc, recoverPrunedEdits, type CollabClient, type PrunedConflict, type PrunedMerge } from '@concord/client';
+import { Delta, openDoc, recoverPrunedEdits, submitEdit, type CollabClient, type PrunedConflict, type PrunedMerge } from '@concord/client';
 import { createMemoryStorage, type Storage } from '@concord/server';
 import type { TypeName } from '@concord/shared';
 import type { TestServer } from '../../helpers/test-server.js';
@@ -26,9 +26,10 @@ interface Setup {
   proxy: TcpProxy;
 }
 
-async function setup(collection: string): Promise<Setup> {
+async function setup(collection: string, options: Parameters<typeof server>[0] = {}): Promise<Setup> {
   const storage = createMemoryStorage({ milestoneInterval: 5 });
   const s = await server({
+    ...options,
     storage,
     authorizer: { authorize: async () => true },
     retention: { policies: { [collection]: { keepVersions: KEEP } }, intervalMs: 0, afterCommit: true },
@@ -37,10 +38,12 @@ async function setup(collection: string): Promise<Setup> {
 }
 
 /** Two clients on one document; `alice` goes through the proxy. */
-async function twoClients<T>(s: Setup, collection: string, type: TypeName, data: T, recovery: Parameters<typeof openDoc<T>>[4] = {}) {
+async function twoClients<T>(s: Setup, collection: string, type: TypeName, data: T, recovery: Parameters<typeof openDoc<T>>[4] = {},
+  maxMessageBytes?: number) {
   const id = docId();
-  const alice = client(s.proxy.rewrite(s.server.wsUrl));
-  const bob = client(s.server.wsUrl);
+  const limit = maxMessageBytes ? { maxMessageBytes } : {};
+  const alice = client(s.proxy.rewrite(s.server.wsUrl), limit);
+  const bob = client(s.server.wsUrl, limit);
   const aDoc = await openDoc<T>(alice.c.connection, collection, id, { type, data }, recovery);
   const bDoc = await openDoc<T>(bob.c.connection, collection, id, { type, data });
   return { id, alice, bob, aDoc, bDoc };
@@ -134,6 +137,35 @@ describe('recovering edits refused because their history was pruned', () => {
     await waitFor('merged and acknowledged', () => parts.alice.c.status.pending === 0 && aDoc.data === expected, 15_000);
     expect((await serverDoc(s.server, 'pads', parts.id)).data).toBe(expected);
     expect(merges[0]).toMatchObject({ base: 'Babc', baseVersion: base, local: 'BYabcX' });
+    expect(parts.alice.errors).toEqual([]);
+  });
+
+  it('text-unicode: offline edits whose merge is over the message limit arrive as several ops', async () => {
+    // Each edit fits in a message (4 KiB here); merged into one op they did not, and the refusal took all of them.
+    const s = await setup('pads', { limits: { maxMessageBytes: 4096 } });
+    const merges: PrunedMerge<string>[] = [];
+    const parts = await twoClients<string>(s, 'pads', 'text-unicode', 'start.', { recovery: { onMerge: (m) => merges.push(m) } }, 4096);
+    const { aDoc, bDoc } = parts;
+    const lines = ['a', 'b', 'c'].map((ch) => `\n${ch.repeat(1_500)}`);
+    const refusals: Error[] = [];
+    await diverge(s, 'pads', {
+      ...parts,
+      offline: () => {
+        for (const line of lines) {
+          expect(submitEdit(aDoc, [[...(aDoc.data as string)].length, line], {}, (err) => refusals.push(err))).toBe(true);
+        }
+      },
+      edit: (i) => bDoc.submitOp([0, `${i % 10}`]),
+      edits: 12,
+    });
+    s.proxy.restore();
+    const expected = `109876543210start.${lines.join('')}`;
+    await waitFor('merged and acknowledged', () => parts.alice.c.status.state === 'online' && parts.alice.c.status.pending === 0 &&
+      aDoc.data === expected, 15_000);
+    expect((await serverDoc(s.server, 'pads', parts.id)).data).toBe(expected);
+    await waitFor('bob converged', () => bDoc.data === expected);
+    expect(merges).toHaveLength(1);
+    expect(refusals).toEqual([]);
     expect(parts.alice.errors).toEqual([]);
   });
 
