@@ -10,13 +10,14 @@ import type { StorageKind } from './storage/storage.js';
 import { parseRetention, type RetentionPolicies } from './engine/retention.js';
 import { readAccessRules, type AccessRules } from './policy/authorize/access-rules.js';
 import { readQuotas } from './policy/quota.js';
+import { readJwtPublicKey } from './policy/jwt-authenticator.js';
 
 export type Durability = 'process' | 'power';
 
 export interface AuthConfig {
   /** HS256 shared secret (`AUTH_JWT_SECRET`). */
   jwtSecret?: string;
-  /** PEM public key for RS256 / ES256 (`AUTH_JWT_PUBLIC_KEY`). */
+  /** PEM public key (`AUTH_JWT_PUBLIC_KEY`): RSA of 2048 bits or more for RS256, or P-256 EC for ES256. */
   jwtPublicKey?: string;
   /** Required `iss` claim (`AUTH_JWT_ISSUER`). */
   issuer?: string;
@@ -158,7 +159,10 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
   const jwtPublicKey = read.string('AUTH_JWT_PUBLIC_KEY');
   if (jwtSecret !== undefined && jwtPublicKey !== undefined) problems.push('set AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY, not both');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) problems.push('AUTH_JWT_SECRET must be at least 32 bytes');
-  if (jwtPublicKey !== undefined && !jwtPublicKey.includes('BEGIN PUBLIC KEY')) problems.push('AUTH_JWT_PUBLIC_KEY must be a PEM public key');
+  if (jwtPublicKey !== undefined) {
+    const checked = readJwtPublicKey(jwtPublicKey);
+    if ('problem' in checked) problems.push(`AUTH_JWT_PUBLIC_KEY ${checked.problem}`);
+  }
   const issuer = read.string('AUTH_JWT_ISSUER');
   const audience = read.string('AUTH_JWT_AUDIENCE');
   if (jwtSecret === undefined && jwtPublicKey === undefined) {

@@ -6,6 +6,7 @@
  * and a temporary DATA_DIR, and check after a restart that every acknowledged op is still there.
  */
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { MAIN, startChildServer, type ChildServer } from '../../helpers/child-se
 import { connectStock, create, submit, subscribe, type StockClient } from '../../helpers/stock-client.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
+
+const RSA_1024_PUBLIC_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 const children: ChildServer[] = [];
 const clients: StockClient[] = [];
@@ -155,16 +158,18 @@ describe('the standalone server refuses an invalid configuration', () => {
     return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
   }
 
-  const cases: Array<{ env: Record<string, string>; names: RegExp }> = [
+  const cases: Array<{ env: Record<string, string>; names: RegExp; label?: string }> = [
     { env: { PORT: 'abc' }, names: /PORT/ },
     { env: { PORT: '70000' }, names: /PORT/ },
     { env: { DURABILITY: 'x' }, names: /DURABILITY/ },
     { env: { STORAGE: 'floppy' }, names: /STORAGE/ },
     { env: { NODE_ENV: 'production', AUTH_JWT_SECRET: '', AUTH_JWT_PUBLIC_KEY: '', AUTH_DISABLED: '' }, names: /AUTH_JWT_SECRET/ },
+    // A PEM public key jose would refuse for RS256 (under 2048 bits): refused at start, not on every token.
+    { env: { AUTH_JWT_PUBLIC_KEY: RSA_1024_PUBLIC_KEY }, label: 'AUTH_JWT_PUBLIC_KEY = an RSA 1024 key', names: /AUTH_JWT_PUBLIC_KEY must be an RSA key of at least 2048 bits/ },
   ];
 
-  for (const { env, names } of cases) {
-    it(`exits non-zero naming the variable for ${JSON.stringify(env)}`, async () => {
+  for (const { env, names, label } of cases) {
+    it(`exits non-zero naming the variable for ${label ?? JSON.stringify(env)}`, async () => {
       const { code, output } = await run(env);
       expect(code).not.toBe(0);
       expect(code).not.toBeNull();

@@ -2,6 +2,7 @@
  * `loadConfig(env)`: the defaults are the contract's table, every variable is validated and named in the error,
  * production refuses to run without auth unless told so explicitly, and STORAGE follows MONGO_URL.
  */
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,20 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@concord/server';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!';
-const PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----';
+// Node types generateKeyPairSync with one overload per key type; these tests pick the type from a table.
+const generate = generateKeyPairSync as (type: string, options?: object) => { publicKey: KeyObject; privateKey: KeyObject };
+
+/** A fresh key pair as PEM: the public key as SPKI, the private key as PKCS#8. */
+function keyPair(type: 'rsa' | 'rsa-pss' | 'ec' | 'ed25519', options?: { modulusLength?: number; namedCurve?: string }): { publicKey: string; privateKey: string } {
+  const pair = generate(type, options);
+  return {
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+const P256 = keyPair('ec', { namedCurve: 'P-256' });
+const RSA_2048 = keyPair('rsa', { modulusLength: 2048 });
+const PUBLIC_KEY = P256.publicKey;
 
 /** The problems loadConfig reports for `env` (fails the test if it accepts it). */
 function problems(env: Record<string, string>): string[] {
@@ -104,7 +118,12 @@ describe('loadConfig reads each variable', () => {
   });
 
   it('takes an RS256/ES256 public key instead of a secret', () => {
-    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: PUBLIC_KEY }).auth).toMatchObject({ jwtPublicKey: PUBLIC_KEY });
+    // Reader trims the value: compare with the trimmed PEM.
+    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: PUBLIC_KEY }).auth).toMatchObject({ jwtPublicKey: PUBLIC_KEY.trim() });
+    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: RSA_2048.publicKey }).auth).toMatchObject({ jwtPublicKey: RSA_2048.publicKey.trim() });
+    // PKCS#1 (`BEGIN RSA PUBLIC KEY`) is an RSA public key too.
+    const pkcs1 = createPublicKey(RSA_2048.publicKey).export({ type: 'pkcs1', format: 'pem' }).toString();
+    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: pkcs1 }).auth?.jwtPublicKey).toBe(pkcs1.trim());
   });
 });
 
@@ -134,6 +153,17 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['MILESTONE_INTERVAL', { MILESTONE_INTERVAL: 'often' }],
     ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: 'short' }],
     ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: 'not a pem' }],
+    // A PEM frame around bytes that are no key.
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----' }],
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: keyPair('rsa', { modulusLength: 1024 }).publicKey }],
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: keyPair('ec', { namedCurve: 'P-384' }).publicKey }],
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: keyPair('ed25519').publicKey }],
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: keyPair('rsa-pss', { modulusLength: 2048 }).publicKey }],
+    // A private key would be read as its public half: refused, so a secret never sits where a public key belongs.
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: P256.privateKey }],
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: RSA_2048.privateKey }],
+    // Two keys in one value.
+    ['AUTH_JWT_PUBLIC_KEY', { AUTH_JWT_PUBLIC_KEY: P256.publicKey + RSA_2048.publicKey }],
     ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: SECRET, AUTH_JWT_PUBLIC_KEY: PUBLIC_KEY }],
     ['AUTH_JWT_ISSUER', { AUTH_JWT_ISSUER: 'https://issuer' }],
     ['AUTH_JWT_AUDIENCE', { AUTH_JWT_AUDIENCE: 'concord' }],
@@ -194,7 +224,7 @@ describe('loadConfig in production', () => {
 
   it('runs with a secret or a public key', () => {
     expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).auth?.jwtSecret).toBe(SECRET);
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_PUBLIC_KEY: PUBLIC_KEY }).auth?.jwtPublicKey).toBe(PUBLIC_KEY);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_PUBLIC_KEY: PUBLIC_KEY }).auth?.jwtPublicKey).toBe(PUBLIC_KEY.trim());
   });
 
   it('defaults the allowed origins to PUBLIC_ORIGIN (left undefined for the server to apply)', () => {
