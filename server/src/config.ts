@@ -105,7 +105,9 @@ export function loadConfig(env: Env): Config {
   const storage = read.oneOf('STORAGE', ['sqlite', 'memory', 'mongo'], mongoUrl ? 'mongo' : 'sqlite') as StorageKind;
   if (storage === 'mongo' && !mongoUrl) problems.push('STORAGE=mongo needs MONGO_URL');
   const redisUrl = read.string('REDIS_URL');
-  if (redisUrl !== undefined && !/^(rediss?|unix):\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis://, rediss:// or unix://');
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl);
+  // The URL is not echoed: it may carry a password.
+  if (redisProblem) problems.push(`REDIS_URL ${redisProblem}`);
   const auth = readAuth(read, problems);
   const authDisabled = read.boolean('AUTH_DISABLED', false);
   const warnings: string[] = [];
@@ -170,6 +172,19 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
     return undefined;
   }
   return { jwtSecret, jwtPublicKey, issuer, audience };
+}
+
+/**
+ * What is wrong with a Redis URL, if anything. A URL without a host (`redis://`, `redis://:6379`) is refused: the
+ * Redis client would quietly connect to localhost instead, and separate instances would not share their ops.
+ */
+function redisUrlProblem(url: string): string | undefined {
+  if (!/^(rediss?|unix):\/\//.test(url)) return 'must start with redis://, rediss:// or unix://';
+  if (url.startsWith('unix://')) return /^unix:\/\/\/./.test(url) ? undefined : 'needs a socket path, like unix:///run/redis.sock';
+  const authority = /^rediss?:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  if (host === '') return 'needs a host, like redis://redis.internal:6379';
+  return URL.canParse(url) ? undefined : 'is not a valid URL';
 }
 
 /** The top-level keys of CONFIG_FILE; a typo such as `colections` would otherwise run with no rules at all. */

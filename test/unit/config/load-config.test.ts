@@ -110,6 +110,12 @@ describe('loadConfig reads each variable', () => {
     expect(config.warnings.join('\n')).not.toMatch(/authentication is off/);
   });
 
+  it('takes Redis URLs with a host, or a unix socket path', () => {
+    for (const url of ['redis://localhost:6379', 'rediss://user:pw@redis.example:6380/2', 'redis://[::1]:6379', 'redis://10.0.0.5', 'unix:///run/redis.sock']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl, url).toBe(url);
+    }
+  });
+
   it('reads CONFIG_FILE as a JSON object', () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-config-'));
     const path = join(dir, 'concord.json');
@@ -148,6 +154,14 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['MONGO_URL', { STORAGE: 'mongo' }],
     ['MONGO_URL', { MONGO_URL: 'http://localhost:27017' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    // Without a host the Redis client would connect to localhost, and instances would not share ops.
+    ['REDIS_URL', { REDIS_URL: 'redis://' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'rediss://' }],
+    ['REDIS_URL', { REDIS_URL: 'redis:///0' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://user:pw@:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'unix://' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://bad host:6379' }],
     ['DURABILITY', { DURABILITY: 'x' }],
     ['MILESTONE_INTERVAL', { MILESTONE_INTERVAL: '0' }],
     ['MILESTONE_INTERVAL', { MILESTONE_INTERVAL: 'often' }],
@@ -191,6 +205,10 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
       expect(found.some((problem) => problem.includes(name)), found.join('\n')).toBe(true);
     });
   }
+
+  it('never echoes a REDIS_URL, which may carry a password', () => {
+    expect(problems({ REDIS_URL: 'redis://user:hunter2-secret@:6379' }).join('\n')).not.toContain('hunter2-secret');
+  });
 
   it('names only the variables that are wrong', () => {
     // An invalid HOST is reported as HOST, not as the PUBLIC_ORIGIN derived from it.
