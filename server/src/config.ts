@@ -62,7 +62,7 @@ export interface Config {
   connectionsPerIp: number;
   /** `LIMIT_REST_PER_SEC`, default 100 (averaged over 10 s); 0 = off. */
   restPerSec: number;
-  /** `METRICS_TOKEN`. */
+  /** `METRICS_TOKEN`: at least 16 characters. */
   metricsToken?: string;
   /** `CONFIG_FILE`, parsed (collections, rules, schemas, retention). */
   file?: Record<string, unknown>;
@@ -139,7 +139,7 @@ export function loadConfig(env: Env): Config {
     presencePerSec: read.integer('LIMIT_PRESENCE_PER_SEC', DEFAULT_LIMITS.presencePerSec, 0, 1_000_000),
     connectionsPerIp: read.integer('LIMIT_CONNECTIONS_PER_IP', DEFAULT_LIMITS.connectionsPerIp, 0, 1_000_000),
     restPerSec: read.integer('LIMIT_REST_PER_SEC', DEFAULT_LIMITS.restPerSec, 0, 1_000_000),
-    metricsToken: read.string('METRICS_TOKEN'),
+    metricsToken: readMetricsToken(read, problems),
     file: readConfigFile(read.string('CONFIG_FILE'), problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     warnings,
@@ -172,6 +172,17 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
     return undefined;
   }
   return { jwtSecret, jwtPublicKey, issuer, audience };
+}
+
+/** Shortest METRICS_TOKEN: the bearer token guards /metrics, where nothing slows down guessing. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function readMetricsToken(read: Reader, problems: string[]): string | undefined {
+  const token = read.string('METRICS_TOKEN');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, got ${token.length}`);
+  }
+  return token;
 }
 
 /**

@@ -97,7 +97,7 @@ describe('loadConfig reads each variable', () => {
       AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://issuer', AUTH_JWT_AUDIENCE: 'concord',
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000', PUBLIC_ORIGIN: 'https://collab.example',
       TRUST_PROXY: 'true', MAX_MESSAGE_BYTES: '2048', LIMIT_OPS_PER_SEC: '0', LIMIT_PRESENCE_PER_SEC: '10',
-      LIMIT_CONNECTIONS_PER_IP: '0', LIMIT_REST_PER_SEC: '7', METRICS_TOKEN: 'metrics-token', LOG_LEVEL: 'debug',
+      LIMIT_CONNECTIONS_PER_IP: '0', LIMIT_REST_PER_SEC: '7', METRICS_TOKEN: 'metrics-token-01', LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
       port: 0, host: '0.0.0.0', production: false, dataDir: '/var/lib/concord', storage: 'memory',
@@ -105,7 +105,7 @@ describe('loadConfig reads each variable', () => {
       auth: { jwtSecret: SECRET, issuer: 'https://issuer', audience: 'concord' },
       allowedOrigins: ['https://a.example', 'http://localhost:3000'], publicOrigin: 'https://collab.example',
       trustProxy: true, maxMessageBytes: 2048, opsPerSec: 0, presencePerSec: 10, connectionsPerIp: 0, restPerSec: 7,
-      metricsToken: 'metrics-token', logLevel: 'debug',
+      metricsToken: 'metrics-token-01', logLevel: 'debug',
     });
     expect(config.warnings.join('\n')).not.toMatch(/authentication is off/);
   });
@@ -192,6 +192,9 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['LIMIT_PRESENCE_PER_SEC', { LIMIT_PRESENCE_PER_SEC: 'lots' }],
     ['LIMIT_CONNECTIONS_PER_IP', { LIMIT_CONNECTIONS_PER_IP: '1.5' }],
     ['LIMIT_REST_PER_SEC', { LIMIT_REST_PER_SEC: '-1' }],
+    // A short bearer token on /metrics is guessable: 15 characters are refused (16 pass, above).
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'metrics-token-0' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'tok-123' }],
     ['CONFIG_FILE', { CONFIG_FILE: join(dir, 'missing.json') }],
     ['CONFIG_FILE', { CONFIG_FILE: notJson }],
     ['CONFIG_FILE', { CONFIG_FILE: notObject }],
