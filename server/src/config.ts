@@ -4,13 +4,13 @@
  * module reads nothing; `main.ts` passes `process.env`.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { DEFAULT_LIMITS } from '@concord/shared';
 import type { StorageKind } from './storage/storage.js';
 import { parseRetention, type RetentionPolicies } from './engine/retention.js';
 import { readAccessRules, type AccessRules } from './policy/authorize/access-rules.js';
 import { readQuotas } from './policy/quota.js';
 import { readJwtPublicKey } from './policy/jwt-authenticator.js';
+import { isHost, mongoUrlProblem, redisUrlProblem } from './config-addresses.js';
 
 export type Durability = 'process' | 'power';
 
@@ -87,8 +87,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A DNS host name (labels of letters, digits and inner hyphens); IP addresses are checked with `isIP`. */
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -99,14 +97,14 @@ export function loadConfig(env: Env): Config {
   const production = read.oneOf('NODE_ENV', ['production', 'development', 'test'], 'development') === 'production';
   const port = read.integer('PORT', 8080, 0, 65535);
   const host = read.string('HOST') ?? '127.0.0.1';
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) problems.push(`HOST must be a host name or an IP address, got "${host}"`);
+  if (!isHost(host)) problems.push(`HOST must be a host name or an IP address, got "${host}"`);
   const mongoUrl = read.string('MONGO_URL');
-  if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) problems.push('MONGO_URL must start with mongodb:// or mongodb+srv://');
+  const mongoProblem = mongoUrl === undefined ? undefined : mongoUrlProblem(mongoUrl);
+  if (mongoProblem) problems.push(`MONGO_URL ${mongoProblem}`);
   const storage = read.oneOf('STORAGE', ['sqlite', 'memory', 'mongo'], mongoUrl ? 'mongo' : 'sqlite') as StorageKind;
   if (storage === 'mongo' && !mongoUrl) problems.push('STORAGE=mongo needs MONGO_URL');
   const redisUrl = read.string('REDIS_URL');
   const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl);
-  // The URL is not echoed: it may carry a password.
   if (redisProblem) problems.push(`REDIS_URL ${redisProblem}`);
   const auth = readAuth(read, problems);
   const authDisabled = read.boolean('AUTH_DISABLED', false);
@@ -183,19 +181,6 @@ function readMetricsToken(read: Reader, problems: string[]): string | undefined 
     problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, got ${token.length}`);
   }
   return token;
-}
-
-/**
- * What is wrong with a Redis URL, if anything. A URL without a host (`redis://`, `redis://:6379`) is refused: the
- * Redis client would quietly connect to localhost instead, and separate instances would not share their ops.
- */
-function redisUrlProblem(url: string): string | undefined {
-  if (!/^(rediss?|unix):\/\//.test(url)) return 'must start with redis://, rediss:// or unix://';
-  if (url.startsWith('unix://')) return /^unix:\/\/\/./.test(url) ? undefined : 'needs a socket path, like unix:///run/redis.sock';
-  const authority = /^rediss?:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
-  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
-  if (host === '') return 'needs a host, like redis://redis.internal:6379';
-  return URL.canParse(url) ? undefined : 'is not a valid URL';
 }
 
 /** The top-level keys of CONFIG_FILE; a typo such as `colections` would otherwise run with no rules at all. */

@@ -165,6 +165,8 @@ describe('the standalone server refuses an invalid configuration', () => {
     { env: { STORAGE: 'floppy' }, names: /STORAGE/ },
     { env: { NODE_ENV: 'production', AUTH_JWT_SECRET: '', AUTH_JWT_PUBLIC_KEY: '', AUTH_DISABLED: '' }, names: /AUTH_JWT_SECRET/ },
     { env: { REDIS_URL: 'redis://:6379' }, names: /REDIS_URL needs a host/ },
+    { env: { HOST: '999.1.1.1' }, names: /HOST must be a host name or an IP address/ },
+    { env: { MONGO_URL: 'mongodb://:27017/concord' }, names: /MONGO_URL needs a host/ },
     { env: { METRICS_TOKEN: 'short-token' }, names: /METRICS_TOKEN must be at least 16 characters/ },
     // A PEM public key jose would refuse for RS256 (under 2048 bits): refused at start, not on every token.
     { env: { AUTH_JWT_PUBLIC_KEY: RSA_1024_PUBLIC_KEY }, label: 'AUTH_JWT_PUBLIC_KEY = an RSA 1024 key', names: /AUTH_JWT_PUBLIC_KEY must be an RSA key of at least 2048 bits/ },

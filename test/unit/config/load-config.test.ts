@@ -110,6 +110,21 @@ describe('loadConfig reads each variable', () => {
     expect(config.warnings.join('\n')).not.toMatch(/authentication is off/);
   });
 
+  it('takes host names and IP addresses as HOST', () => {
+    for (const host of ['localhost', 'collab.internal', 'my-host.local', '0.0.0.0', '10.1.2.3', '::', '::1', 'fe80::1']) {
+      expect(loadConfig({ HOST: host }).host, host).toBe(host);
+    }
+  });
+
+  it('takes MongoDB connection strings with hosts', () => {
+    for (const url of [
+      'mongodb://localhost:27017/concord', 'mongodb://u:p@db1:27017,db2:27018/concord?replicaSet=rs0',
+      'mongodb://[::1]:27017/concord', 'mongodb://10.0.0.5', 'mongodb+srv://u:p@cluster0.example.net/concord?retryWrites=true',
+    ]) {
+      expect(loadConfig({ MONGO_URL: url }).mongoUrl, url).toBe(url);
+    }
+  });
+
   it('takes Redis URLs with a host, or a unix socket path', () => {
     for (const url of ['redis://localhost:6379', 'rediss://user:pw@redis.example:6380/2', 'redis://[::1]:6379', 'redis://10.0.0.5', 'unix:///run/redis.sock']) {
       expect(loadConfig({ REDIS_URL: url }).redisUrl, url).toBe(url);
@@ -149,10 +164,23 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['PORT', { PORT: '80.5' }],
     ['HOST', { HOST: 'not a host' }],
     ['HOST', { HOST: 'http://example.com' }],
+    // Numeric names are mistyped addresses (no top-level domain is all digits), not host names to look up.
+    ['HOST', { HOST: '999.1.1.1' }],
+    ['HOST', { HOST: '10.0.0' }],
+    ['HOST', { HOST: '8080' }],
+    ['HOST', { HOST: 'localhost:8080' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['STORAGE', { STORAGE: 'floppy' }],
     ['MONGO_URL', { STORAGE: 'mongo' }],
     ['MONGO_URL', { MONGO_URL: 'http://localhost:27017' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb://' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb://:27017/concord' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb://user:pw@/concord' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb://db1:27017,/concord' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb://bad host/concord' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb+srv://' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb+srv://cluster.example:27017/concord' }],
+    ['MONGO_URL', { MONGO_URL: 'mongodb+srv://a.example,b.example/concord' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
     // Without a host the Redis client would connect to localhost, and instances would not share ops.
     ['REDIS_URL', { REDIS_URL: 'redis://' }],
@@ -209,8 +237,9 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     });
   }
 
-  it('never echoes a REDIS_URL, which may carry a password', () => {
+  it('never echoes a REDIS_URL or MONGO_URL, which may carry a password', () => {
     expect(problems({ REDIS_URL: 'redis://user:hunter2-secret@:6379' }).join('\n')).not.toContain('hunter2-secret');
+    expect(problems({ MONGO_URL: 'mongodb://user:hunter2-secret@/concord' }).join('\n')).not.toContain('hunter2-secret');
   });
 
   it('names only the variables that are wrong', () => {
