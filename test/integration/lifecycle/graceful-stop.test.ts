@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -181,6 +182,30 @@ describe('the standalone server refuses an invalid configuration', () => {
       expect(output).not.toMatch(/listening on/);
     });
   }
+
+  it('names HOST and PORT when the port is in use', async () => {
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const { code, output } = await run({ PORT: String(port) });
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      expect(output).toContain(`cannot listen on HOST=127.0.0.1 PORT=${port}: the port is in use`);
+      expect(output).not.toMatch(/listening on/);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('names HOST and PORT when the address is not this machine\'s', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): a valid address that no interface here has.
+    const { code, output } = await run({ HOST: '192.0.2.1', PORT: '0' });
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toContain('cannot listen on HOST=192.0.2.1 PORT=0: no network interface of this machine has that address');
+    expect(output).not.toMatch(/listening on/);
+  });
 
   it('starts in production without auth when AUTH_DISABLED=true', async () => {
     const child = await startChildServer({ STORAGE: 'memory', NODE_ENV: 'production', AUTH_DISABLED: 'true' });
