@@ -151,13 +151,14 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   }, { count: 0, users: 0, bufferedBytes: 0 });
   const metrics = options.metrics ? new Metrics(engine, { connections: connectionStats }, options.metrics.collections) : undefined;
   const docs = new DocService(engine, authorization.access);
+  let closing: Promise<void> | undefined;
   const router = collabRouter(engine, {
     origins, trustProxy, docs, maxBodyBytes: limits.maxMessageBytes, restPerSec: limits.restPerSec, acl: authorization.acl,
+    stopping: () => closing !== undefined,
   }, logger);
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   const liveStatus = options.admin ? new LiveStatus(engine, connectionStats) : undefined;
   if (liveStatus) router.use(adminRouter(engine, liveStatus, origins, trustProxy));
-  let closing: Promise<void> | undefined;
   return {
     backend: engine.backend,
     engine,

@@ -4,19 +4,20 @@
  * module reads nothing; `main.ts` passes `process.env`.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { DEFAULT_LIMITS } from '@concord/shared';
 import type { StorageKind } from './storage/storage.js';
 import { parseRetention, type RetentionPolicies } from './engine/retention.js';
 import { readAccessRules, type AccessRules } from './policy/authorize/access-rules.js';
 import { readQuotas } from './policy/quota.js';
+import { readJwtPublicKey } from './policy/jwt-authenticator.js';
+import { isHost, mongoUrlProblem, redisUrlProblem } from './config-addresses.js';
 
 export type Durability = 'process' | 'power';
 
 export interface AuthConfig {
   /** HS256 shared secret (`AUTH_JWT_SECRET`). */
   jwtSecret?: string;
-  /** PEM public key for RS256 / ES256 (`AUTH_JWT_PUBLIC_KEY`). */
+  /** PEM public key (`AUTH_JWT_PUBLIC_KEY`): RSA of 2048 bits or more for RS256, or P-256 EC for ES256. */
   jwtPublicKey?: string;
   /** Required `iss` claim (`AUTH_JWT_ISSUER`). */
   issuer?: string;
@@ -61,7 +62,7 @@ export interface Config {
   connectionsPerIp: number;
   /** `LIMIT_REST_PER_SEC`, default 100 (averaged over 10 s); 0 = off. */
   restPerSec: number;
-  /** `METRICS_TOKEN`. */
+  /** `METRICS_TOKEN`: at least 16 characters. */
   metricsToken?: string;
   /** `CONFIG_FILE`, parsed (collections, rules, schemas, retention). */
   file?: Record<string, unknown>;
@@ -86,8 +87,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A DNS host name (labels of letters, digits and inner hyphens); IP addresses are checked with `isIP`. */
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -98,13 +97,15 @@ export function loadConfig(env: Env): Config {
   const production = read.oneOf('NODE_ENV', ['production', 'development', 'test'], 'development') === 'production';
   const port = read.integer('PORT', 8080, 0, 65535);
   const host = read.string('HOST') ?? '127.0.0.1';
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) problems.push(`HOST must be a host name or an IP address, got "${host}"`);
+  if (!isHost(host)) problems.push(`HOST must be a host name or an IP address, got "${host}"`);
   const mongoUrl = read.string('MONGO_URL');
-  if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) problems.push('MONGO_URL must start with mongodb:// or mongodb+srv://');
+  const mongoProblem = mongoUrl === undefined ? undefined : mongoUrlProblem(mongoUrl);
+  if (mongoProblem) problems.push(`MONGO_URL ${mongoProblem}`);
   const storage = read.oneOf('STORAGE', ['sqlite', 'memory', 'mongo'], mongoUrl ? 'mongo' : 'sqlite') as StorageKind;
   if (storage === 'mongo' && !mongoUrl) problems.push('STORAGE=mongo needs MONGO_URL');
   const redisUrl = read.string('REDIS_URL');
-  if (redisUrl !== undefined && !/^(rediss?|unix):\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis://, rediss:// or unix://');
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl);
+  if (redisProblem) problems.push(`REDIS_URL ${redisProblem}`);
   const auth = readAuth(read, problems);
   const authDisabled = read.boolean('AUTH_DISABLED', false);
   const warnings: string[] = [];
@@ -136,7 +137,7 @@ export function loadConfig(env: Env): Config {
     presencePerSec: read.integer('LIMIT_PRESENCE_PER_SEC', DEFAULT_LIMITS.presencePerSec, 0, 1_000_000),
     connectionsPerIp: read.integer('LIMIT_CONNECTIONS_PER_IP', DEFAULT_LIMITS.connectionsPerIp, 0, 1_000_000),
     restPerSec: read.integer('LIMIT_REST_PER_SEC', DEFAULT_LIMITS.restPerSec, 0, 1_000_000),
-    metricsToken: read.string('METRICS_TOKEN'),
+    metricsToken: readMetricsToken(read, problems),
     file: readConfigFile(read.string('CONFIG_FILE'), problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     warnings,
@@ -158,7 +159,10 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
   const jwtPublicKey = read.string('AUTH_JWT_PUBLIC_KEY');
   if (jwtSecret !== undefined && jwtPublicKey !== undefined) problems.push('set AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY, not both');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) problems.push('AUTH_JWT_SECRET must be at least 32 bytes');
-  if (jwtPublicKey !== undefined && !jwtPublicKey.includes('BEGIN PUBLIC KEY')) problems.push('AUTH_JWT_PUBLIC_KEY must be a PEM public key');
+  if (jwtPublicKey !== undefined) {
+    const checked = readJwtPublicKey(jwtPublicKey);
+    if ('problem' in checked) problems.push(`AUTH_JWT_PUBLIC_KEY ${checked.problem}`);
+  }
   const issuer = read.string('AUTH_JWT_ISSUER');
   const audience = read.string('AUTH_JWT_AUDIENCE');
   if (jwtSecret === undefined && jwtPublicKey === undefined) {
@@ -166,6 +170,17 @@ function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
     return undefined;
   }
   return { jwtSecret, jwtPublicKey, issuer, audience };
+}
+
+/** Shortest METRICS_TOKEN: the bearer token guards /metrics, where nothing slows down guessing. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function readMetricsToken(read: Reader, problems: string[]): string | undefined {
+  const token = read.string('METRICS_TOKEN');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, got ${token.length}`);
+  }
+  return token;
 }
 
 /** The top-level keys of CONFIG_FILE; a typo such as `colections` would otherwise run with no rules at all. */

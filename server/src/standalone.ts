@@ -71,13 +71,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   app.use(demoRouter());
   const http = createServer(app);
   collab.attach(http, { path: '/ws' });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listen(http, config.port, config.host);
+  } catch (err) {
+    await collab.close().catch(() => undefined); // the storage and pub/sub opened above
+    throw err;
+  }
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -94,6 +93,30 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       return closing;
     },
   };
+}
+
+/** Why listening can fail, in the words of the variables to change. */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use; pick another PORT (0 picks a free one)',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address; check HOST',
+  EACCES: 'not allowed to listen there (ports below 1024 need privileges); check PORT',
+  ENOTFOUND: 'HOST does not resolve to an address',
+};
+
+/** Listens, or fails with a message that names HOST and PORT (the only settings a listen error can be fixed by). */
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException): void => {
+      const hint = err.code !== undefined ? LISTEN_ERRORS[err.code] : undefined;
+      const why = hint !== undefined ? `${hint} (${err.code})` : err.message;
+      reject(new Error(`cannot listen on HOST=${host} PORT=${port}: ${why}`, { cause: err }));
+    };
+    http.once('error', failed);
+    http.listen(port, host, () => {
+      http.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 function validatorFor(config: Config): ReturnType<typeof createValidator> {

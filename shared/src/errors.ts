@@ -78,7 +78,11 @@ export const ERRORS = {
     close: 1013,
     hint: 'The client read too slowly and its outbound buffer filled up; it was disconnected and may reconnect.',
   },
-  ERR_SHUTTING_DOWN: { status: 503, close: 1001, hint: 'The server is stopping; reconnect (to another instance).' },
+  ERR_SHUTTING_DOWN: {
+    status: 503,
+    close: 1001,
+    hint: 'The server is stopping; reconnect, or retry the REST request (on another instance).',
+  },
   ERR_STORAGE_UNAVAILABLE: { status: 503, hint: 'The storage does not answer; retry later and check /readyz.' },
   ERR_INTERNAL: { status: 500, close: 1011, hint: 'An unexpected server error; the server logs carry the details.' },
   ERR_CONNECTION_CLOSED: {

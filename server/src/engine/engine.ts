@@ -235,11 +235,34 @@ export class Engine {
   private notifySubmit(agent: EngineAgent, collection: string, id: string, op: SubmittedOp, err: unknown, code: unknown): void {
     if (this.submitObservers.length === 0) return;
     const acknowledged = !err || code === 'ERR_NO_OP' || code === 'ERR_OP_ALREADY_SUBMITTED';
-    const outcome: SubmitOutcome = {
+    this.notify({
       collection, id, kind: op.create ? 'create' : op.del ? 'del' : 'edit', src: op.src, v: op.v,
       ...(acknowledged ? {} : { error: typeof code === 'string' ? code : 'ERR_INTERNAL' }),
       session: sessionOf(agent),
-    };
+    });
+  }
+
+  /**
+   * An op refused as it arrived (a bad name or type, a forged src, a malformed field) never reaches ShareDB's submit:
+   * it is reported here, so that metrics, logs and the live status count it like any other rejected submit.
+   */
+  private refusedOnArrival(agent: EngineAgent, data: Record<string, unknown>, err: unknown): void {
+    this.stats.submitted++;
+    this.stats.rejected++;
+    if (this.submitObservers.length === 0) return;
+    const code = (err as { code?: unknown } | null)?.code;
+    const { c: collection, d: id, v } = data;
+    this.notify({
+      collection: typeof collection === 'string' ? collection : '', id: typeof id === 'string' ? id : '',
+      kind: data['create'] ? 'create' : data['del'] ? 'del' : 'edit',
+      // The connection's own id: the src the message carried may be the forgery it was refused for.
+      src: agent.src ?? agent.clientId, ...(typeof v === 'number' ? { v } : {}),
+      error: typeof code === 'string' ? code : 'ERR_INTERNAL',
+      session: sessionOf(agent),
+    });
+  }
+
+  private notify(outcome: SubmitOutcome): void {
     // Observers run before the ack is sent: one that throws must not cost the client its ack.
     for (const observer of this.submitObservers) {
       try {
@@ -260,10 +283,15 @@ export class Engine {
       this.duplicateOps.install(agent);
     });
     useSync(backend, 'receive', ({ agent, data }) => {
-      this.bindIdentity(agent, data);
-      checkRequestSize(agent, data, this.limits);
-      checkRequestFields(data);
-      checkCreate(data);
+      try {
+        this.bindIdentity(agent, data);
+        checkRequestSize(agent, data, this.limits);
+        checkRequestFields(data);
+        checkCreate(data);
+      } catch (err) {
+        if (data['a'] === 'op') this.refusedOnArrival(agent, data, err);
+        throw err;
+      }
       this.duplicateOps.received(agent, data);
       if (data['a'] === 'pr' && typeof data['ch'] === 'string') this.withdrawals.answer(agent, data['ch']);
     });

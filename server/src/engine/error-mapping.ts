@@ -17,6 +17,8 @@ const FROM_SHAREDB: Record<string, ErrorCode> = {
   ERR_SNAPSHOT_READS_REJECTED: 'ERR_FORBIDDEN',
   ERR_MAX_SUBMIT_RETRIES_EXCEEDED: 'ERR_STORAGE_UNAVAILABLE',
   ERR_MILESTONE_ARGUMENT_INVALID: 'ERR_BAD_REQUEST',
+  // Not ShareDB's but the SQLite store's: it is closed only when the server stops, under a request that got in before.
+  ERR_STORAGE_CLOSED: 'ERR_SHUTTING_DOWN',
 };
 
 /** Any error from ShareDB, a storage or a policy, as a ConcordError with a catalogue code. */

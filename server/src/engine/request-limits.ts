@@ -39,8 +39,30 @@ export function checkRequestFields(data: Record<string, unknown>): void {
   if (PRESENCE_ACTIONS.has(action) && typeof data['ch'] !== 'string') {
     throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'a presence message needs its channel (ch) as a string');
   }
-  const seq = data['seq'];
-  if (action === 'op' && seq != null && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {
+  if (action === 'op') checkOpFields(data);
+}
+
+/**
+ * An op message's shape. Besides `seq` (above), these are the checks ShareDB's agent makes before its submit (same
+ * code, ERR_MESSAGE_BADLY_FORMED); made here, the refusal is the engine's, and counted and logged as a rejected op.
+ */
+function checkOpFields(data: Record<string, unknown>): void {
+  const { c: collection, d: id, v, seq } = data;
+  if (seq != null && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {
     throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'an op seq must be a whole number from 0 up');
+  }
+  if (typeof collection !== 'string' || typeof id !== 'string') {
+    throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'an op names its collection (c) and document (d) as strings');
+  }
+  // ShareDB refuses these ids ("Invalid id"); no document can have one, as creates are checked by name.
+  if (Object.prototype.hasOwnProperty.call(Object.prototype, id)) {
+    throw new ConcordError('ERR_INVALID_NAME', `an op may not name a document ${id}`);
+  }
+  if (v != null && !(typeof v === 'number' && v >= 0)) {
+    throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'an op version (v) must be a number from 0 up');
+  }
+  // `op: null` is an edit (json1's no-op), as ShareDB reads it.
+  if (!('op' in data) && !data['create'] && !data['del']) {
+    throw new ConcordError('ERR_MESSAGE_BADLY_FORMED', 'an op message carries op, create or del');
   }
 }

@@ -6,6 +6,8 @@
  * and a temporary DATA_DIR, and check after a restart that every acknowledged op is still there.
  */
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,8 @@ import { MAIN, startChildServer, type ChildServer } from '../../helpers/child-se
 import { connectStock, create, submit, subscribe, type StockClient } from '../../helpers/stock-client.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
+
+const RSA_1024_PUBLIC_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 const children: ChildServer[] = [];
 const clients: StockClient[] = [];
@@ -155,16 +159,22 @@ describe('the standalone server refuses an invalid configuration', () => {
     return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
   }
 
-  const cases: Array<{ env: Record<string, string>; names: RegExp }> = [
+  const cases: Array<{ env: Record<string, string>; names: RegExp; label?: string }> = [
     { env: { PORT: 'abc' }, names: /PORT/ },
     { env: { PORT: '70000' }, names: /PORT/ },
     { env: { DURABILITY: 'x' }, names: /DURABILITY/ },
     { env: { STORAGE: 'floppy' }, names: /STORAGE/ },
     { env: { NODE_ENV: 'production', AUTH_JWT_SECRET: '', AUTH_JWT_PUBLIC_KEY: '', AUTH_DISABLED: '' }, names: /AUTH_JWT_SECRET/ },
+    { env: { REDIS_URL: 'redis://:6379' }, names: /REDIS_URL needs a host/ },
+    { env: { HOST: '999.1.1.1' }, names: /HOST must be a host name or an IP address/ },
+    { env: { MONGO_URL: 'mongodb://:27017/concord' }, names: /MONGO_URL needs a host/ },
+    { env: { METRICS_TOKEN: 'short-token' }, names: /METRICS_TOKEN must be at least 16 characters/ },
+    // A PEM public key jose would refuse for RS256 (under 2048 bits): refused at start, not on every token.
+    { env: { AUTH_JWT_PUBLIC_KEY: RSA_1024_PUBLIC_KEY }, label: 'AUTH_JWT_PUBLIC_KEY = an RSA 1024 key', names: /AUTH_JWT_PUBLIC_KEY must be an RSA key of at least 2048 bits/ },
   ];
 
-  for (const { env, names } of cases) {
-    it(`exits non-zero naming the variable for ${JSON.stringify(env)}`, async () => {
+  for (const { env, names, label } of cases) {
+    it(`exits non-zero naming the variable for ${label ?? JSON.stringify(env)}`, async () => {
       const { code, output } = await run(env);
       expect(code).not.toBe(0);
       expect(code).not.toBeNull();
@@ -172,6 +182,30 @@ describe('the standalone server refuses an invalid configuration', () => {
       expect(output).not.toMatch(/listening on/);
     });
   }
+
+  it('names HOST and PORT when the port is in use', async () => {
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const { code, output } = await run({ PORT: String(port) });
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      expect(output).toContain(`cannot listen on HOST=127.0.0.1 PORT=${port}: the port is in use`);
+      expect(output).not.toMatch(/listening on/);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('names HOST and PORT when the address is not this machine\'s', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): a valid address that no interface here has.
+    const { code, output } = await run({ HOST: '192.0.2.1', PORT: '0' });
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toContain('cannot listen on HOST=192.0.2.1 PORT=0: no network interface of this machine has that address');
+    expect(output).not.toMatch(/listening on/);
+  });
 
   it('starts in production without auth when AUTH_DISABLED=true', async () => {
     const child = await startChildServer({ STORAGE: 'memory', NODE_ENV: 'production', AUTH_DISABLED: 'true' });

@@ -1,6 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runInNewContext } from 'node:vm';
+import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { createJwtAuthenticator } from '@concord/server';
+import { createCollabServer, createJwtAuthenticator, type CollabServer } from '@concord/server';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { connectStock, create, submit } from '../../helpers/stock-client.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -9,9 +13,40 @@ const SECRET = 'admin-test-secret-admin-test-secret-0123456789';
 const sign = (sub: string, roles: string[]) => new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' })
   .setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
 
+/**
+ * Runs the page's script as a browser at `pageUrl` would, with the DOM stubbed, and resolves with the URL of its
+ * first status poll, resolved against the page.
+ */
+async function firstPollUrl(html: string, pageUrl: string): Promise<string> {
+  const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
+  if (script === undefined) throw new Error('the admin page has no script');
+  const element = (): object => ({ textContent: '', value: '', replaceChildren() {}, getContext: () => undefined });
+  return new Promise((resolve) => {
+    runInNewContext(script, {
+      location: new URL(pageUrl),
+      document: { getElementById: element, createElement: element },
+      sessionStorage: { getItem: () => null, setItem() {} },
+      setInterval: () => 0,
+      // The first poll is all this needs; it never answers, so the page renders nothing.
+      fetch: (url: string) => {
+        resolve(new URL(url, pageUrl).href);
+        return new Promise(() => undefined);
+      },
+    });
+  });
+}
+
 describe('/admin', () => {
   let server: TestServer;
-  afterAll(async () => server?.close());
+  let mounted: { collab: CollabServer; http: Server } | undefined;
+  afterAll(async () => {
+    await server?.close();
+    if (mounted) {
+      await mounted.collab.close();
+      mounted.http.closeAllConnections();
+      await new Promise((resolve) => mounted?.http.close(resolve));
+    }
+  });
 
   it('serves the page, and live status only to the admin role', async () => {
     server = await startTestServer({ auth: createJwtAuthenticator({ secret: SECRET }), admin: true });
@@ -35,5 +70,27 @@ describe('/admin', () => {
     expect(status.connections.count).toBe(1);
     expect(status.hottest[0]).toMatchObject({ id: 'hot', opsLastMinute: 6 });
     client.close();
+  });
+
+  it('polls its status next to the page when the router is mounted under a prefix', async () => {
+    const collab = createCollabServer({ auth: createJwtAuthenticator({ secret: SECRET }), admin: true });
+    const app = express();
+    app.use('/collab', collab.router);
+    const http = createServer(app);
+    mounted = { collab, http };
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+    const html = await (await fetch(`${base}/collab/admin`)).text();
+    // With and without a trailing slash, the page asks for /collab/admin/status, which the router serves.
+    for (const page of [`${base}/collab/admin`, `${base}/collab/admin/`]) {
+      expect(await firstPollUrl(html, page), page).toBe(`${base}/collab/admin/status`);
+    }
+    const admin = await sign('root', ['admin']);
+    const status = await fetch(`${base}/collab/admin/status`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toHaveProperty('connections');
+    // At the root, as before.
+    expect(await firstPollUrl(html, 'http://collab.example/admin')).toBe('http://collab.example/admin/status');
   });
 });

@@ -59,10 +59,10 @@ describe('/metrics', () => {
     const closed = await startChildServer(env);
     servers.push(closed);
     expect((await fetch(`${closed.httpUrl}/metrics`)).status).toBe(404);
-    const open = await startChildServer({ ...env, METRICS_TOKEN: 'tok-123' });
+    const open = await startChildServer({ ...env, METRICS_TOKEN: 'tok-123-0123456789' });
     servers.push(open);
     expect((await fetch(`${open.httpUrl}/metrics`)).status).toBe(401);
-    const ok = await fetch(`${open.httpUrl}/metrics`, { headers: { authorization: 'Bearer tok-123' } });
+    const ok = await fetch(`${open.httpUrl}/metrics`, { headers: { authorization: 'Bearer tok-123-0123456789' } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('concord_connections 0');
   });

@@ -18,6 +18,8 @@ table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;paddi
 <h2>Hottest documents (ops, last minute)</h2><table><thead><tr><th>collection</th><th>id</th><th>ops</th></tr></thead><tbody id="hot"></tbody></table>
 <script>
 const $ = (id) => document.getElementById(id);
+// Next to the page, wherever the host app mounted the router (app.use('/collab', router) serves /collab/admin).
+const statusUrl = location.pathname.replace(/\\/+$/, '') + '/status';
 $('token').value = sessionStorage.getItem('concord-admin-token') || '';
 $('save').onclick = () => { sessionStorage.setItem('concord-admin-token', $('token').value); poll(); };
 function chart(canvas, series, colors) {
@@ -31,7 +33,7 @@ function chart(canvas, series, colors) {
 async function poll() {
   const token = sessionStorage.getItem('concord-admin-token') || '';
   try {
-    const res = await fetch('/admin/status', { headers: token ? { authorization: 'Bearer ' + token } : {} });
+    const res = await fetch(statusUrl, { headers: token ? { authorization: 'Bearer ' + token } : {} });
     const body = await res.json();
     if (!res.ok) { $('error').textContent = body.error ? body.error.code + ': ' + body.error.message : res.status; return; }
     $('error').textContent = '';

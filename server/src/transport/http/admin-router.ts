@@ -8,8 +8,9 @@ import { sendError } from './rest-errors.js';
 import { ADMIN_PAGE } from './admin-page.js';
 
 /**
- * `/admin`: a page (no data in it) that polls `/admin/status` with the operator's bearer token; the status needs a
- * principal allowed the `admin` action (role `admin`).
+ * `/admin`: a page (no data in it) that polls `/admin/status` with the operator's bearer token (a URL taken from the
+ * page's own, so that it works under whatever prefix the router is mounted); the status needs a principal allowed the
+ * `admin` action (role `admin`).
  */
 export function adminRouter(engine: Engine, status: LiveStatus, origins: OriginRule, trustProxy: boolean): Router {
   const router = Router();

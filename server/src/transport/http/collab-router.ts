@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
 import type { Engine } from '../../engine/engine.js';
 import type { DocService } from '../../engine/doc-service.js';
@@ -22,6 +22,8 @@ export interface CollabRouterOptions {
   docs: DocService;
   /** Serves the `acl` routes when given. */
   acl?: AclService;
+  /** True once the server's close() has begun: `/api` then answers 503 ERR_SHUTTING_DOWN. */
+  stopping: () => boolean;
 }
 
 /** The router a host app mounts: `/healthz`, `/readyz` and `/api`. Other paths fall through to the host app. */
@@ -29,6 +31,7 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   const router = Router();
   router.use(healthRouter(engine));
   const api = Router();
+  api.use(refuseWhileStopping(options.stopping));
   const limit = restRateLimit(options.restPerSec, options.trustProxy);
   if (limit) api.use(limit);
   api.use(restSession(engine, options.origins, options.trustProxy));
@@ -39,4 +42,17 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   api.use(restErrorHandler(logger));
   router.use('/api', api);
   return router;
+}
+
+/**
+ * A stopping server takes no new REST requests, whatever its storage: new writes would hold the stop that waits for
+ * submits in flight, and a closed store would fail them as internal errors (or, in memory, keep serving).
+ * `Connection: close` sends a keep-alive client's next request to a fresh connection, and so to another instance.
+ */
+function refuseWhileStopping(stopping: () => boolean): RequestHandler {
+  return (_req, res, next) => {
+    if (!stopping()) return next();
+    res.setHeader('Connection', 'close');
+    sendError(res, new ConcordError('ERR_SHUTTING_DOWN', 'the server is stopping; retry on another instance'));
+  };
 }
