@@ -18,7 +18,7 @@ export { createRedisPubSub, type RedisPubSubOptions } from './pubsub/redis.js';
 export type { PubSubAdapter } from './pubsub/pubsub.js';
 export { createMemoryPubSub } from './pubsub/memory.js';
 export { createLogger } from './observability/logger.js';
-export { startServer } from './standalone.js';
+export { startServer, type RunningServer } from './standalone.js';
 export { RuleAuthorizer, DEVELOPMENT_RULES, AUTHENTICATED_RULES, type QueryScopedAuthorizer } from './policy/authorize/rule-authorizer.js';
 export {
   NO_RULES, parseAccessRules, OWNER_ACTIONS, ROLE_ACTIONS,

@@ -2,7 +2,8 @@
  * The standalone server: storage and pub/sub from the configuration, an Express app with the collab router (and
  * the demo pages), WebSocket upgrades on `/ws`, and a graceful `close()`.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.js';
@@ -15,6 +16,15 @@ import { createValidator } from './policy/validate/create-validator.js';
 import type { OriginRule } from './transport/origin-policy.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { demoRouter } from './transport/http/demo-router.js';
+import { refuseUpgrade } from './transport/websocket/websocket-transport.js';
+
+const WS_PATH = '/ws';
+
+function refuseOtherPaths(req: IncomingMessage, socket: Duplex): void {
+  if (new URL(req.url ?? '/', 'http://localhost').pathname === WS_PATH) return;
+  socket.on('error', () => socket.destroy());
+  refuseUpgrade(socket, 'ERR_NOT_FOUND');
+}
 
 export interface RunningServer {
   /** `http://host:port` with the bound port. */
@@ -70,7 +80,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   app.use(collab.router);
   app.use(demoRouter());
   const http = createServer(app);
-  collab.attach(http, { path: '/ws' });
+  collab.attach(http, { path: WS_PATH });
+  // This server owns every upgrade path: one it does not serve is answered 404, not left open until the client gives up.
+  http.on('upgrade', refuseOtherPaths);
   try {
     await listen(http, config.port, config.host);
   } catch (err) {

@@ -308,7 +308,7 @@ function errorCode(err: unknown): string {
 }
 
 /** Answers an upgrade request with an HTTP error and the catalogue's body, then drops the socket. */
-function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
+export function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
   if (socket.destroyed) return;
   const { status } = ERRORS[code];
   const body = JSON.stringify({ error: { code, message: ERRORS[code].hint } });
@@ -320,7 +320,7 @@ function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+  const texts: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
   return texts[status] ?? 'Error';
 }
 
