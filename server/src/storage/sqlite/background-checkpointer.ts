@@ -49,9 +49,16 @@ export class BackgroundCheckpointer {
     });
   }
 
-  /** Runs a last checkpoint and ends the worker. Idempotent. */
+  /**
+   * Runs a last checkpoint and ends the worker. Idempotent. The worker is referenced again while it stops: unref'd,
+   * a process with nothing else left to do (a start that failed to listen) exited with code 0 before the worker
+   * had run its last checkpoint, with the promise of this stop never settled.
+   */
   stop(): Promise<void> {
-    if (this.running) this.worker.postMessage('stop');
+    if (this.running) {
+      this.worker.ref();
+      this.worker.postMessage('stop');
+    }
     return this.exited;
   }
 }
