@@ -1,8 +1,9 @@
 /**
  * What a connection closed for good owes its callers. ShareDB keeps a doc's fetches, subscribes and unacknowledged
- * edits waiting for a reconnect, so once the client has stopped (close(), a close code that forbids reconnecting,
- * failed authentication) their callbacks would never be called, and an `await` on them would hang. They are
- * called with ERR_CONNECTION_CLOSED instead. The edits themselves stay in the doc, unsent (and counted as pending).
+ * edits, and the connection's queries and snapshot fetches, waiting for a reconnect, so once the client has stopped
+ * (close(), a close code that forbids reconnecting, failed authentication) their callbacks would never be called, and
+ * an `await` on them would hang. They are called with ERR_CONNECTION_CLOSED instead. The edits themselves stay in the
+ * doc, unsent (and counted as pending).
  */
 import type { Connection, Doc } from 'sharedb/lib/client/index.js';
 import { ConcordError } from '@concord/shared';
@@ -28,11 +29,34 @@ export function isStopped(connection: Connection): boolean {
   return state === 'closed' || state === 'stopped';
 }
 
-/** Calls back every request of every doc of `connection` with ERR_CONNECTION_CLOSED (see the module comment). */
+/** The parts of ShareDB's Connection holding queries and snapshot requests (not in its published typings). */
+interface WaitingConnection {
+  queries?: Record<string, { callback?: Callback | null }>;
+  _snapshotRequests?: Record<string, { callback?: Callback | null }>;
+}
+
+/**
+ * Calls back every request of `connection` with ERR_CONNECTION_CLOSED (see the module comment): each doc's, each
+ * query's first answer (`createFetchQuery`, `createSubscribeQuery`), and each `fetchSnapshot` /
+ * `fetchSnapshotByTimestamp`.
+ */
 export function settleAll(connection: Connection): void {
   for (const docs of Object.values(connection.collections)) {
     for (const doc of Object.values(docs)) settle(doc);
   }
+  const waiting = connection as unknown as WaitingConnection;
+  const callbacks: Array<Callback | null | undefined> = [];
+  for (const query of Object.values(waiting.queries ?? {})) {
+    // ShareDB clears a query's callback once it has answered: only a first answer still awaited is settled.
+    callbacks.push(query.callback);
+    query.callback = null;
+  }
+  const snapshots = waiting._snapshotRequests ?? {};
+  for (const id of Object.keys(snapshots)) {
+    callbacks.push(snapshots[id]?.callback);
+    delete snapshots[id];
+  }
+  callEach(callbacks, connectionClosed());
 }
 
 function settle(doc: Doc): void {

@@ -78,6 +78,26 @@ describe('a stopped client', () => {
   });
 });
 
+describe('a stopped client, queries and snapshot fetches', () => {
+  it('calls back queries and fetchSnapshot waiting at close() with ERR_CONNECTION_CLOSED', async () => {
+    const h = start();
+    const socket = await online(h);
+    const { connection } = h.client;
+    const results: Record<string, unknown> = {};
+    connection.createFetchQuery('notes', {}, {}, (err) => (results['fetch query'] = codeOf(err) ?? 'ok'));
+    connection.createSubscribeQuery('notes', { x: 1 }, {}, (err) => (results['subscribe query'] = codeOf(err) ?? 'ok'));
+    connection.fetchSnapshot('notes', 'n5', 3, (err) => (results['fetchSnapshot'] = codeOf(err) ?? 'ok'));
+    connection.fetchSnapshotByTimestamp('notes', 'n5', Date.now(), (err) => (results['byTimestamp'] = codeOf(err) ?? 'ok'));
+    await waitFor('all four sent', () => ['qf', 'qs', 'nf', 'nt'].every((a) => socket.messages().some((m) => m.a === a)));
+    h.client.close();
+    await waitFor('all four called back', () => Object.keys(results).length === 4);
+    expect(results).toEqual({
+      'fetch query': 'ERR_CONNECTION_CLOSED', 'subscribe query': 'ERR_CONNECTION_CLOSED',
+      fetchSnapshot: 'ERR_CONNECTION_CLOSED', byTimestamp: 'ERR_CONNECTION_CLOSED',
+    });
+  });
+});
+
 describe('openDoc with a type outside the four', () => {
   it('rejects with ERR_UNKNOWN_TYPE instead of throwing a TypeError', async () => {
     const h = start();
