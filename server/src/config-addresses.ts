@@ -35,10 +35,11 @@ export function redisUrlProblem(url: string): string | undefined {
  */
 export function mongoUrlProblem(url: string): string | undefined {
   if (!/^mongodb(\+srv)?:\/\//.test(url)) return 'must start with mongodb:// or mongodb+srv://';
-  const hosts = authorityHosts(url).map(withoutPort);
+  const withPorts = authorityHosts(url);
+  const hosts = withPorts.map(withoutPort);
   if (hosts.some((host) => host === '')) return 'needs a host, like mongodb://db.internal:27017/concord';
   if (!hosts.every((host) => isHost(host.replace(/^\[(.*)\]$/, '$1')))) return 'has a malformed host';
-  if (url.startsWith('mongodb+srv://') && (hosts.length > 1 || authorityHosts(url)[0]!.includes(':'))) {
+  if (url.startsWith('mongodb+srv://') && (hosts.length > 1 || withPorts[0]!.includes(':'))) {
     return 'with mongodb+srv:// names one host without a port';
   }
   return undefined;

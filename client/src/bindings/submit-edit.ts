@@ -9,9 +9,9 @@
  * the server refuses for another reason is split until the refused edit is alone (see rejection-split.ts).
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
-import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
+import { ConcordError } from '@concord/shared';
 import { asError } from '../connection/errors.js';
-import { ShareDbSocket, tooBigMessage } from '../connection/sharedb-socket.js';
+import { jsonBytes, messageLimitOf, tooBigMessage } from '../connection/sharedb-socket.js';
 import { markQueue, recordEdit } from './rejection-split.js';
 
 /** Room for the op message's other fields when measuring an edit (src is a connection id of about 20 characters). */
@@ -32,16 +32,16 @@ const queuedBytes = new WeakMap<QueuedOp, number>();
  * (`connect({ maxMessageBytes })`); the caller then puts its view back to `doc.data`.
  */
 export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: Error) => void): boolean {
-  const limit = messageLimitOf(doc);
+  const limit = messageLimitOf(doc.connection);
   const overhead = envelopeBytes(doc);
-  const bytes = opBytes(JSON.stringify(op) ?? '', limit);
+  const bytes = jsonBytes(JSON.stringify(op) ?? '', limit);
   if (bytes + overhead > limit) {
     report(new ConcordError('ERR_MESSAGE_TOO_BIG', tooBigMessage(bytes + overhead, limit)));
     return false;
   }
   const queue = (doc as unknown as { pendingOps: QueuedOp[] }).pendingOps;
   const last = queue[queue.length - 1];
-  const lastBytes = last && !last.sentAt ? queuedBytes.get(last) ?? opBytes(JSON.stringify(last.op) ?? '', limit) : 0;
+  const lastBytes = last && !last.sentAt ? queuedBytes.get(last) ?? jsonBytes(JSON.stringify(last.op) ?? '', limit) : 0;
   const alone = (lastBytes + bytes + overhead) * 2 > limit && !doc.preventCompose;
   if (alone) doc.preventCompose = true;
   const mark = markQueue(doc);
@@ -58,27 +58,12 @@ export function submitEdit(doc: Doc, op: unknown, source: object, report: (err: 
   return true;
 }
 
-/**
- * The UTF-8 size of an op's JSON: exact when it could matter against `limit`, otherwise an upper bound (a UTF-16 unit
- * is at most 3 UTF-8 bytes), so that a user's keystrokes are not each encoded.
- */
-function opBytes(json: string, limit: number): number {
-  const bound = json.length * 3;
-  return bound * 8 > limit ? new TextEncoder().encode(json).length : bound;
-}
-
 /** The bytes an op of `doc` may have for its message to stay under the server's limit. */
 export function opBudget(doc: Doc): number {
-  return messageLimitOf(doc) - envelopeBytes(doc);
+  return messageLimitOf(doc.connection) - envelopeBytes(doc);
 }
 
 /** An upper bound of the bytes of an op message of `doc` without the op. */
 function envelopeBytes(doc: Doc): number {
   return ENVELOPE.length + (JSON.stringify(doc.collection) + JSON.stringify(doc.id)).length * 3;
-}
-
-/** The limit the doc's connection was given; ShareDB's own connections (no ShareDbSocket) get the default. */
-function messageLimitOf(doc: Doc): number {
-  const socket = (doc.connection as { socket?: unknown }).socket;
-  return socket instanceof ShareDbSocket ? socket.maxMessageBytes : DEFAULT_LIMITS.maxMessageBytes;
 }

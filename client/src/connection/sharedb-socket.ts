@@ -79,6 +79,21 @@ export class ShareDbSocket {
   }
 }
 
+/** The limit a connection's socket was given; ShareDB's own connections (no ShareDbSocket) get the default. */
+export function messageLimitOf(connection: object): number {
+  const socket = (connection as { socket?: unknown }).socket;
+  return socket instanceof ShareDbSocket ? socket.maxMessageBytes : DEFAULT_LIMITS.maxMessageBytes;
+}
+
+/**
+ * The UTF-8 size of a message's JSON: exact when it could matter against `limit`, otherwise an upper bound (a UTF-16
+ * unit is at most 3 UTF-8 bytes), so that a user's keystrokes are not each encoded.
+ */
+export function jsonBytes(json: string, limit: number): number {
+  const bound = json.length * 3;
+  return bound * 8 > limit ? new TextEncoder().encode(json).length : bound;
+}
+
 /** What the client says of an edit (or presence update) it did not send because its message would be over the server's limit. */
 export function tooBigMessage(bytes: number, limit: number, what = 'edit'): string {
   return `this ${what} is ${bytes} bytes, over the server's ${limit}: it was not sent`;

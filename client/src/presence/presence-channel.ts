@@ -24,8 +24,8 @@ import { asError, errorCode } from '../connection/errors.js';
 import type { PresenceIdentity } from './identity.js';
 import { applyWithdrawalsOnArrival } from './withdrawal-on-arrival.js';
 import { join, leave, type PresenceMember } from './presence-members.js';
-import { ConcordError, DEFAULT_LIMITS } from '@concord/shared';
-import { ShareDbSocket, tooBigMessage } from '../connection/sharedb-socket.js';
+import { ConcordError } from '@concord/shared';
+import { jsonBytes, messageLimitOf, tooBigMessage } from '../connection/sharedb-socket.js';
 
 export interface PresenceChannelOptions {
   /** Most presence updates sent per second. Default 20. */
@@ -116,8 +116,8 @@ export class PresenceChannel<T extends object> {
   /** A value too big for one message is refused here (see ShareDbSocket): the last value sent stays in place. */
   private send(value: T | null): void {
     const payload = value === null || this.label === undefined ? value : { ...value, label: this.label };
-    const bytes = value === null ? 0 : payloadBytes(payload);
     const limit = messageLimitOf(this.connection);
+    const bytes = value === null ? 0 : jsonBytes(JSON.stringify(payload) ?? '', limit);
     if (bytes + PRESENCE_ENVELOPE + this.presence.channel.length * 3 > limit) {
       return this.onError(new ConcordError('ERR_MESSAGE_TOO_BIG', tooBigMessage(bytes, limit, 'presence update')));
     }
@@ -151,17 +151,6 @@ export class PresenceChannel<T extends object> {
 /** Room for a presence message's other fields (ids of about 40 characters, versions, the type's URI). */
 const PRESENCE_ENVELOPE = 512;
 
-/** The UTF-8 size of a payload's JSON, measured only when it could matter (a UTF-16 unit is at most 3 bytes). */
-function payloadBytes(payload: unknown): number {
-  const json = JSON.stringify(payload) ?? '';
-  return json.length * 3 > 4096 ? new TextEncoder().encode(json).length : json.length * 3;
-}
-
-/** The limit the connection's socket was given; ShareDB's own connections get the default. */
-function messageLimitOf(connection: Connection): number {
-  const socket = (connection as { socket?: unknown }).socket;
-  return socket instanceof ShareDbSocket ? socket.maxMessageBytes : DEFAULT_LIMITS.maxMessageBytes;
-}
 
 /** ShareDB's own bookkeeping of remote presences (not in its published typings). */
 interface RemoteInternals {

@@ -9,7 +9,7 @@
  * within the contract's 5 s when its network dies; one that never has (nobody waits to see it go) only every
  * QUIET_ROUNDS heartbeats, which makes many idle connections that much cheaper to hold.
  */
-import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ConcordError, ERRORS, isAuthMessage, type ErrorCode } from '@concord/shared';
@@ -314,14 +314,9 @@ export function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
   const body = JSON.stringify({ error: { code, message: ERRORS[code].hint } });
   const extra = code === 'ERR_RATE_LIMITED' ? 'Retry-After: 1\r\n' : '';
   socket.end(
-    `HTTP/1.1 ${status} ${statusText(status)}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-}
-
-function statusText(status: number): string {
-  const texts: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-  return texts[status] ?? 'Error';
 }
 
 /** An 'error' listener shared by every upgrading socket: the socket is `this`. */
