@@ -14,13 +14,27 @@
  * the op's own `type`, so each tracked queued op gets a copy of the doc's type whose `transformX` moves its edits
  * too. Before splitting, the edits composed must give the queued op exactly (an op submitted past submitEdit and
  * composed into it would be missing); if they do not, the refusal is left to ShareDB.
+ *
+ * ShareDB rolls a refused op back with `type.invert(op)`, which only sees the op: rich-text has no `invert` (ShareDB
+ * then reloads the document and drops every edit queued behind the refused one), and json1 inverts a removal that
+ * does not carry the removed value into an insert of `true` (the local document then differs from the server's).
+ * So each tracked op also keeps the document it applies to (moved past others' ops with it; these types' `apply`
+ * never modifies its input, so keeping it is keeping a reference), and its type's `invert` is exact from it.
  */
 import type { Doc } from 'sharedb/lib/client/index.js';
+import * as textUnicode from 'ot-text-unicode';
+import { json1Type, richTextType, textUnicodeType } from '@concord/shared';
 import { errorCode } from '../connection/errors.js';
+import type { Delta } from '../undo/delta.js';
+import { json1Undo, richTextUndo, type DeltaLike } from '../undo/undo-types.js';
+import type { Doc as JsonDoc, JSONOp } from 'ot-json1';
 
 type Callback = ((err?: unknown) => void) | null | undefined;
 
 interface OpType {
+  name?: string;
+  apply?(snapshot: unknown, op: unknown): unknown;
+  invert?(op: unknown): unknown;
   transform(op: unknown, other: unknown, side: 'left' | 'right'): unknown;
   transformX?(client: unknown, server: unknown): [unknown, unknown];
   compose?(a: unknown, b: unknown): unknown;
@@ -38,6 +52,7 @@ interface QueuedOp {
 
 interface SplitDoc {
   type: OpType | null;
+  data: unknown;
   inflightOp: QueuedOp | null;
   pendingOps: QueuedOp[];
   flush(): void;
@@ -47,8 +62,26 @@ interface SplitDoc {
 const PARTS = Symbol('concord.edits');
 const INSTALLED = Symbol('concord.splitOnRejection');
 
-/** A queued op's own copy of the doc's type, carrying the edits the op is composed of, oldest first. */
-type TrackingType = OpType & { [PARTS]: unknown[] };
+/** What a tracked queued op is made of: its edits, oldest first, and (see `INVERSES`) the document it applies to. */
+interface Tracked {
+  readonly parts: unknown[];
+  before: { value: unknown } | undefined;
+}
+
+/** A queued op's own copy of the doc's type, carrying what the op is made of. */
+type TrackingType = OpType & { [PARTS]: Tracked };
+
+/**
+ * Exact inverses from the document an op applies to, for the types whose `apply` returns a new document and leaves
+ * the old one as it was. json0 is not here: its ops carry what they remove, and it modifies documents in place.
+ */
+type Inverse = (op: unknown, before: unknown) => unknown;
+const INVERSES: ReadonlyMap<string, Inverse> = new Map<string, Inverse>([
+  [richTextType.name, (op, before) => richTextUndo.invert(op as Delta, before as DeltaLike)],
+  [json1Type.name, (op, before) => json1Undo.invert(op as JSONOp, before as JsonDoc)],
+  // At run time ot-text-unicode has it; its typings leave it out.
+  [textUnicodeType.name, (textUnicode.type as unknown as { invertWithDoc: Inverse }).invertWithDoc],
+]);
 
 /**
  * Beyond this many edits in one queued op, further edits are composed into the last one: each tracked edit costs a
@@ -66,12 +99,14 @@ const NOT_SPLIT: ReadonlySet<string | undefined> = new Set([
 export interface QueueMark {
   last: QueuedOp | undefined;
   submits: number;
+  /** The document before the submit: what an op the submit queues applies to. */
+  data: unknown;
 }
 
 export function markQueue(doc: Doc): QueueMark {
-  const { pendingOps } = doc as unknown as SplitDoc;
+  const { pendingOps, data } = doc as unknown as SplitDoc;
   const last = pendingOps[pendingOps.length - 1];
-  return { last, submits: last?.callbacks?.length ?? 0 };
+  return { last, submits: last?.callbacks?.length ?? 0, data };
 }
 
 /** Records `op`, just submitted to `doc`, as one edit of the queued op it went into (see the module comment). */
@@ -83,9 +118,9 @@ export function recordEdit(doc: Doc, mark: QueueMark, op: unknown): void {
   const edit = base.normalize ? base.normalize(op) : op;
   if (queued !== mark.last) {
     if (queued.callbacks?.length !== 1) return;
-    queued.type = trackingType(base, [edit]);
+    queued.type = trackingType(base, [edit], INVERSES.has(base.name ?? '') ? { value: mark.data } : undefined);
   } else {
-    const parts = partsOf(queued);
+    const parts = trackedBy(queued)?.parts;
     if (!parts || queued.callbacks?.length !== mark.submits + 1) return;
     if (parts.length < MAX_PARTS || !base.compose) parts.push(edit);
     else parts[parts.length - 1] = base.compose(parts[parts.length - 1], edit);
@@ -93,10 +128,13 @@ export function recordEdit(doc: Doc, mark: QueueMark, op: unknown): void {
   installSplitOnRejection(target);
 }
 
-function trackingType(base: OpType, parts: unknown[]): TrackingType {
+function trackingType(base: OpType, parts: unknown[], before: Tracked['before']): TrackingType {
   const type = Object.create(base) as TrackingType;
-  type[PARTS] = parts;
+  const tracked: Tracked = { parts, before };
+  type[PARTS] = tracked;
   type.transformX = (client, server) => {
+    // `server` applies to the document this op applies to (ShareDB moves it past the ops queued before this one).
+    if (tracked.before) tracked.before = applied(base, tracked.before, server);
     let moving = server;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
@@ -105,10 +143,28 @@ function trackingType(base: OpType, parts: unknown[]): TrackingType {
     }
     return base.transformX ? base.transformX(client, server) : [base.transform(client, server, 'left'), base.transform(server, client, 'right')];
   };
+  const invert = INVERSES.get(base.name ?? '');
+  if (invert && before) {
+    type.invert = (op) => {
+      if (tracked.before) return invert(op, tracked.before.value);
+      if (base.invert) return base.invert(op);
+      throw new Error('the document the refused op applied to is not known'); // ShareDB reloads the document
+    };
+  }
   return type;
 }
 
-function partsOf(queued: QueuedOp): unknown[] | undefined {
+/** `before` with `op` applied, or undefined (no exact inverse then) should the type not take it. */
+function applied(base: OpType, before: { value: unknown }, op: unknown): Tracked['before'] {
+  if (!base.apply) return undefined;
+  try {
+    return { value: base.apply(before.value, op) };
+  } catch {
+    return undefined;
+  }
+}
+
+function trackedBy(queued: QueuedOp): Tracked | undefined {
   const type = queued.type as Partial<TrackingType> | undefined;
   return type && Object.prototype.hasOwnProperty.call(type, PARTS) ? type[PARTS] : undefined;
 }
@@ -127,18 +183,24 @@ function installSplitOnRejection(doc: SplitDoc & { [INSTALLED]?: true }): void {
 function split(doc: SplitDoc, err: unknown, message: { seq?: number }): boolean {
   const refused = doc.inflightOp;
   if (!refused || message.seq !== refused.seq || NOT_SPLIT.has(errorCode(err))) return false;
-  const parts = partsOf(refused);
+  const tracked = trackedBy(refused);
+  const parts = tracked?.parts;
   const callbacks = refused.callbacks ?? [];
   const base = refused.type && (Object.getPrototypeOf(refused.type) as OpType);
   if (!parts || !base?.compose || parts.length < 2 || callbacks.length !== parts.length) return false;
   if (JSON.stringify(composeAll(base, parts)) !== JSON.stringify(refused.op)) return false;
   const half = Math.ceil(parts.length / 2);
-  const halves = [parts.slice(0, half), parts.slice(half)].map((edits, i): QueuedOp => ({
-    op: composeAll(base, edits),
-    type: trackingType(base, edits),
-    source: refused.source,
-    callbacks: i === 0 ? callbacks.slice(0, half) : callbacks.slice(half),
-  }));
+  const first = composeAll(base, parts.slice(0, half));
+  const before = tracked.before;
+  const halves: QueuedOp[] = [
+    { op: first, type: trackingType(base, parts.slice(0, half), before), source: refused.source, callbacks: callbacks.slice(0, half) },
+    {
+      op: composeAll(base, parts.slice(half)),
+      type: trackingType(base, parts.slice(half), before && applied(base, before, first)),
+      source: refused.source,
+      callbacks: callbacks.slice(half),
+    },
+  ];
   // The refused op was not applied by the server: its halves go out as new ops (new sequence numbers), in order.
   doc.inflightOp = null;
   doc.pendingOps.unshift(...halves);

@@ -56,6 +56,23 @@ async function text(options: { behindProxy?: boolean } = {}) {
   return { s, c, errors, proxy, doc, edit, refused, stored };
 }
 
+type RichText = { ops: Array<{ insert?: string; retain?: number; delete?: number }> };
+const plain = (data: RichText | undefined): string => (data?.ops ?? []).map((op) => op.insert ?? '').join('');
+
+async function richText(options: { behindProxy?: boolean } = {}) {
+  // Documents of at most 64 bytes of JSON: an edit that would make the text longer is refused.
+  const s = await server({ validator: createValidator({ maxDocBytes: 64 }) });
+  const proxy = options.behindProxy ? await proxyTo(s) : undefined;
+  const { c, errors } = client(proxy ? proxy.rewrite(s.wsUrl) : s.wsUrl);
+  const id = docId();
+  const doc = await openDoc<RichText>(c.connection, 'pads', id, { type: 'rich-text', data: { ops: [{ insert: 'hello world\n' }] } as RichText });
+  const refused: Error[] = [];
+  const source = {};
+  const edit = (ops: RichText['ops']): boolean => submitEdit(doc, ops, source, (err) => refused.push(err));
+  const stored = async (): Promise<string> => plain((await serverDoc<RichText>(s, 'pads', id)).data);
+  return { s, c, errors, proxy, doc, edit, refused, stored };
+}
+
 const settled = (c: { status: { state: string; pending: number } }): Promise<boolean> =>
   waitFor('online with every edit acknowledged', () => c.status.state === 'online' && c.status.pending === 0, 15_000);
 
@@ -130,6 +147,56 @@ describe('an edit the server refuses among edits waiting with it', () => {
     // Both inserted at 0 of the empty text: either order is a convergence.
     expect(['B: b one two', 'one twoB: b ']).toContain(await stored());
     expect(refused).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('rich-text, online: a refused edit in flight is rolled back alone; the edits typed behind it arrive', async () => {
+    const { c, errors, doc, edit, refused, stored } = await richText();
+    await settled(c);
+    expect(edit([{ delete: 6 }, { insert: 'x'.repeat(80) }])).toBe(true); // over the cap once applied: refused
+    await new Promise((resolve) => process.nextTick(resolve)); // ShareDB sends it on the next tick: now in flight
+    expect(edit([{ retain: 80 }, { insert: 'big ' }])).toBe(true);
+    expect(edit([{ retain: 84 + 5 }, { insert: '!' }])).toBe(true);
+    await settled(c);
+    // Rich-text has no invert: ShareDB reloaded the document and dropped the two edits queued behind the refused one.
+    expect(await stored()).toBe('hello big world!\n');
+    expect(plain(doc.data)).toBe('hello big world!\n');
+    expect(refused.map((err) => (err as { code?: string }).code)).toEqual(['ERR_OP_INVALID']);
+    expect(errors).toEqual([]);
+  });
+
+  it('rich-text, offline while someone deletes part of what the refused edit deleted: the rollback restores the rest', async () => {
+    const { s, c, errors, proxy, doc, edit, refused, stored } = await richText({ behindProxy: true });
+    await settled(c);
+    const other = client(s.wsUrl);
+    const theirs = await openDoc<RichText>(other.c.connection, 'pads', doc.id, { type: 'rich-text', data: { ops: [] } });
+    proxy!.cut();
+    await waitFor('offline', () => c.status.state === 'offline');
+    expect(edit([{ delete: 6 }, { insert: 'x'.repeat(80) }])).toBe(true); // refused: the text would be too big
+    expect(edit([{ retain: 85 }, { insert: '!' }])).toBe(true); // after "world"
+    expect(edit([{ insert: '> ' }])).toBe(true);
+    theirs.submitOp([{ retain: 1 }, { delete: 3 }], { source: 'other' }); // "hello" → "ho", inside the refused delete
+    await waitFor('their edit acknowledged', () => other.c.status.pending === 0);
+    proxy!.restore();
+    await settled(c);
+    await waitFor('both converge', async () => plain(theirs.data) === (await stored()) && plain(doc.data) === plain(theirs.data));
+    // "ho " restored where the refused edit had deleted "hello " (less what they deleted) and "> " typed at that same
+    // place: either order is a convergence.
+    expect(['> ho world!\n', 'ho > world!\n']).toContain(await stored());
+    expect(refused.map((err) => (err as { code?: string }).code)).toEqual(['ERR_OP_INVALID']);
+    expect(errors).toEqual([]);
+  });
+
+  it('json1, a refused removal that does not carry the removed value: the local document stays the server\'s', async () => {
+    const { c, errors, store, refused, stored } = await board();
+    store.insert(['shapes', 'a'], { x: 1, color: 'red' });
+    await settled(c);
+    // Remove shape a without its value (json1 alone would invert that into inserting `true`) and add a green one.
+    store.submit(['shapes', ['a', { r: true }], ['bad', { i: { x: 2, color: 'green' } }]]);
+    await settled(c);
+    expect(await stored()).toEqual({ shapes: { a: { x: 1, color: 'red' } } });
+    expect(store.data).toEqual(await stored());
+    expect(refused.map((err) => (err as { code?: string }).code)).toEqual(['ERR_OP_INVALID']);
     expect(errors).toEqual([]);
   });
 
