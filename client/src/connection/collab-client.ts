@@ -24,7 +24,8 @@ import { pendingOnConnection, sameStatus, type ClientState, type ConnectionStatu
 import { fetchToken, type TokenSource } from './token.js';
 import { Heartbeat } from './heartbeat.js';
 import { asError } from './errors.js';
-import { settleAll } from './pending-requests.js';
+import { settleAll, settleFromNowOn } from './pending-requests.js';
+import { guardUnsubscribeAnswers } from './unsubscribe-guard.js';
 import { guardListeners } from '../docs/listener-guard.js';
 
 /** A WebSocket class: the browser's, Node 22's global one, or `WebSocket` from the `ws` package. */
@@ -211,6 +212,7 @@ export class CollabClient {
     doc.on('error', onError);
     for (const event of changes) doc.on(event, onChange);
     const unguard = guardListeners(doc, onError);
+    guardUnsubscribeAnswers(doc);
     const untrack = (): void => {
       unguard();
       doc.off('error', onError);
@@ -257,6 +259,7 @@ export class CollabClient {
     this.socket.close(1000, 'closed');
     this.adapter.onclose?.(reason);
     settleAll(this.connection);
+    settleFromNowOn(this.connection);
     for (const untrack of [...this.docs.values()]) untrack();
     if (error) this.events.emit('error', error);
     this.emitStatus();

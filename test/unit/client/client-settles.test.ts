@@ -78,6 +78,58 @@ describe('a stopped client', () => {
   });
 });
 
+describe('a stopped client, requests made after it stopped', () => {
+  it('a doc’s fetch, subscribe and edit, a query and a snapshot fetch are called back with ERR_CONNECTION_CLOSED', async () => {
+    const h = start();
+    await online(h);
+    const { connection } = h.client;
+    const doc = connection.get('notes', 'n6');
+    doc.ingestSnapshot({ v: 1, type: 'text-unicode', data: '' } as never, () => undefined);
+    h.client.close();
+    const later = connection.get('notes', 'n7'); // a doc first asked for after the stop
+    const results: Record<string, unknown> = {};
+    const record = (name: string) => (err?: unknown): void => {
+      results[name] = codeOf(err) ?? 'ok';
+    };
+    doc.fetch(record('fetch'));
+    doc.subscribe(record('subscribe'));
+    doc.submitOp(['a'], {}, record('edit'));
+    later.fetch(record('later fetch'));
+    connection.createFetchQuery('notes', {}, {}, record('fetch query'));
+    connection.fetchSnapshot('notes', 'n6', 1, record('fetchSnapshot'));
+    await waitFor('all called back', () => Object.keys(results).length === 6);
+    expect(results).toEqual({
+      fetch: 'ERR_CONNECTION_CLOSED', subscribe: 'ERR_CONNECTION_CLOSED', edit: 'ERR_CONNECTION_CLOSED',
+      'later fetch': 'ERR_CONNECTION_CLOSED', 'fetch query': 'ERR_CONNECTION_CLOSED', fetchSnapshot: 'ERR_CONNECTION_CLOSED',
+    });
+    expect(doc.data).toBe('a'); // the edit stays in the doc, unsent
+    expect(h.client.status).toEqual({ state: 'closed', pending: 1 });
+  });
+
+  it('an unsubscribe made offline just before close() is answered once, without an uncaught TypeError', async () => {
+    const h = start();
+    const socket = await online(h);
+    const doc = h.client.connection.get('notes', 'n8');
+    doc.ingestSnapshot({ v: 1, type: 'text-unicode', data: '' } as never, () => undefined);
+    socket.fail(); // offline: ShareDB answers an unsubscribe itself, on the next tick
+    await waitFor('offline', () => h.client.status.state !== 'online');
+    const thrown: unknown[] = [];
+    const onUncaught = (err: unknown): void => void thrown.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let answer: unknown = 'none';
+      doc.unsubscribe((err) => (answer = codeOf(err) ?? 'ok'));
+      h.client.close();
+      await waitFor('unsubscribe answered', () => answer !== 'none');
+      expect(answer).toBe('ok');
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the tick ShareDB answers on has run
+      expect(thrown).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});
+
 describe('a stopped client, queries and snapshot fetches', () => {
   it('calls back queries and fetchSnapshot waiting at close() with ERR_CONNECTION_CLOSED', async () => {
     const h = start();
