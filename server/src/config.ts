@@ -11,6 +11,10 @@ import { readAccessRules, type AccessRules } from './policy/authorize/access-rul
 import { readQuotas } from './policy/quota.js';
 import { readJwtPublicKey } from './policy/jwt-authenticator.js';
 import { isHost, mongoUrlProblem, redisUrlProblem } from './config-addresses.js';
+import { DEFAULT_VALIDATION_LIMITS } from './policy/validate/limits.js';
+
+/** MongoDB stores a document of at most 16 MiB of BSON, which BSON's own overhead can reach from 8 MiB of JSON. */
+const MONGO_MAX_DOC_BYTES = 8 * 1_048_576;
 
 export type Durability = 'process' | 'power';
 
@@ -54,6 +58,8 @@ export interface Config {
   trustProxy: boolean;
   /** `MAX_MESSAGE_BYTES`, default 1 MiB. */
   maxMessageBytes: number;
+  /** `MAX_DOC_BYTES`, default 8 MiB: the largest document an op or create may produce. */
+  maxDocBytes: number;
   /** `LIMIT_OPS_PER_SEC`, default 200; 0 = off. */
   opsPerSec: number;
   /** `LIMIT_PRESENCE_PER_SEC`, default 50; 0 = off. */
@@ -133,6 +139,7 @@ export function loadConfig(env: Env): Config {
     auth, allowedOrigins, publicOrigin,
     trustProxy: read.boolean('TRUST_PROXY', false),
     maxMessageBytes: read.integer('MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 64 * 1_048_576),
+    maxDocBytes: read.integer('MAX_DOC_BYTES', DEFAULT_VALIDATION_LIMITS.maxDocBytes, 1024, 64 * 1_048_576),
     opsPerSec: read.integer('LIMIT_OPS_PER_SEC', DEFAULT_LIMITS.opsPerSec, 0, 1_000_000),
     presencePerSec: read.integer('LIMIT_PRESENCE_PER_SEC', DEFAULT_LIMITS.presencePerSec, 0, 1_000_000),
     connectionsPerIp: read.integer('LIMIT_CONNECTIONS_PER_IP', DEFAULT_LIMITS.connectionsPerIp, 0, 1_000_000),
@@ -143,6 +150,9 @@ export function loadConfig(env: Env): Config {
     warnings,
     quotas: {},
   };
+  if (storage === 'mongo' && config.maxDocBytes > MONGO_MAX_DOC_BYTES) {
+    problems.push(`MAX_DOC_BYTES must be at most ${MONGO_MAX_DOC_BYTES} with MongoDB (16 MiB of BSON per document)`);
+  }
   const configFile = read.string('CONFIG_FILE');
   config.rules = config.file && readAccessRules(config.file, `CONFIG_FILE ${configFile ?? ''}`, problems);
   config.quotas = readQuotas(config.file, problems);

@@ -133,7 +133,7 @@ function listen(http: Server, port: number, host: string): Promise<void> {
 
 function validatorFor(config: Config): ReturnType<typeof createValidator> {
   try {
-    return createValidator({ schemas: collectionSchemas(config) });
+    return createValidator({ schemas: collectionSchemas(config), maxDocBytes: config.maxDocBytes });
   } catch (err) {
     throw new Error(`CONFIG_FILE: a collections.<name>.schema is not a valid JSON Schema: ${(err as Error).message}`);
   }

@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       milestoneInterval: 100,
       trustProxy: false,
       maxMessageBytes: 1_048_576,
+      maxDocBytes: 8_388_608,
       opsPerSec: 200,
       presencePerSec: 50,
       connectionsPerIp: 256,
@@ -96,7 +97,7 @@ describe('loadConfig reads each variable', () => {
       REDIS_URL: 'redis://localhost:6379', DURABILITY: 'power', MILESTONE_INTERVAL: '25',
       AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://issuer', AUTH_JWT_AUDIENCE: 'concord',
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000', PUBLIC_ORIGIN: 'https://collab.example',
-      TRUST_PROXY: 'true', MAX_MESSAGE_BYTES: '2048', LIMIT_OPS_PER_SEC: '0', LIMIT_PRESENCE_PER_SEC: '10',
+      TRUST_PROXY: 'true', MAX_MESSAGE_BYTES: '2048', MAX_DOC_BYTES: '4096', LIMIT_OPS_PER_SEC: '0', LIMIT_PRESENCE_PER_SEC: '10',
       LIMIT_CONNECTIONS_PER_IP: '0', LIMIT_REST_PER_SEC: '7', METRICS_TOKEN: 'metrics-token-01', LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -104,7 +105,7 @@ describe('loadConfig reads each variable', () => {
       redisUrl: 'redis://localhost:6379', durability: 'power', milestoneInterval: 25,
       auth: { jwtSecret: SECRET, issuer: 'https://issuer', audience: 'concord' },
       allowedOrigins: ['https://a.example', 'http://localhost:3000'], publicOrigin: 'https://collab.example',
-      trustProxy: true, maxMessageBytes: 2048, opsPerSec: 0, presencePerSec: 10, connectionsPerIp: 0, restPerSec: 7,
+      trustProxy: true, maxMessageBytes: 2048, maxDocBytes: 4096, opsPerSec: 0, presencePerSec: 10, connectionsPerIp: 0, restPerSec: 7,
       metricsToken: 'metrics-token-01', logLevel: 'debug',
     });
     expect(config.warnings.join('\n')).not.toMatch(/authentication is off/);
@@ -216,6 +217,9 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
     ['MAX_MESSAGE_BYTES', { MAX_MESSAGE_BYTES: '1mb' }],
     ['MAX_MESSAGE_BYTES', { MAX_MESSAGE_BYTES: '0' }],
+    ['MAX_DOC_BYTES', { MAX_DOC_BYTES: '8MiB' }],
+    ['MAX_DOC_BYTES', { MAX_DOC_BYTES: '100' }],
+    ['MAX_DOC_BYTES', { MAX_DOC_BYTES: '16777216', MONGO_URL: 'mongodb://db:27017/concord' }],
     ['LIMIT_OPS_PER_SEC', { LIMIT_OPS_PER_SEC: '-5' }],
     ['LIMIT_PRESENCE_PER_SEC', { LIMIT_PRESENCE_PER_SEC: 'lots' }],
     ['LIMIT_CONNECTIONS_PER_IP', { LIMIT_CONNECTIONS_PER_IP: '1.5' }],
