@@ -114,11 +114,11 @@ declare global {
  * A demo server and a browser for one test file: registers the hooks that start them (in parallel), close the pages
  * after each test and stop both at the end. The returned function gives them once started.
  */
-export function useDemo(): () => { server: ChildServer; browser: Browser } {
+export function useDemo(env: Record<string, string> = {}): () => { server: ChildServer; browser: Browser } {
   let server: ChildServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([startDemoServer(env), launchBrowser()]);
   }, SETUP_TIMEOUT_MS);
   afterEach(closePages);
   afterAll(async () => {
