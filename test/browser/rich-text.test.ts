@@ -34,6 +34,17 @@ async function typeAtOnce(a: DemoPage, b: DemoPage, typedA: string, typedB: stri
   return converged(a, b);
 }
 
+/** In one task, as fast typing and a paste would: "a" at the start, `n` x's after it, and "c" between the two. */
+async function pasteBetweenKeys(page: DemoPage, n: number): Promise<void> {
+  await placeCaret(page.page, 0);
+  await page.page.evaluate((count) => {
+    const quill = window.concordDemo?.quill as { insertText(index: number, text: string, source: string): void };
+    quill.insertText(0, 'a', 'user');
+    quill.insertText(1, 'x'.repeat(count), 'user');
+    quill.insertText(1, 'c', 'user');
+  }, n);
+}
+
 /** The characters of `s` in sorted order: what two interleaved texts have in common with their concatenation. */
 const sortedChars = (s: string): string => [...s].sort().join('');
 
@@ -195,13 +206,7 @@ describe('rich-text demo in the browser', () => {
     // All three edits come in one task, before ShareDB sends anything: refused at the socket, the paste took with it
     // the keys ShareDB had composed it with.
     const [a, b] = await pair('rt-huge-paste');
-    await placeCaret(a.page, 0);
-    await a.page.evaluate((n) => {
-      const quill = window.concordDemo?.quill as { insertText(index: number, text: string, source: string): void };
-      quill.insertText(0, 'a', 'user');
-      quill.insertText(1, 'x'.repeat(n), 'user');
-      quill.insertText(1, 'c', 'user');
-    }, 1_200_000);
+    await pasteBetweenKeys(a, 1_200_000);
     await waitFor('the paste refused', () => a.warnings.some((w) => w.includes('ERR_MESSAGE_TOO_BIG') || w.includes('was not sent')));
     expect(await converged(a, b)).toBe('ac\n');
     await a.page.keyboard.press('Control+z');
@@ -214,15 +219,11 @@ describe('rich-text demo in the browser', () => {
     // Sent composed with the keys, refused, split until the paste is alone, and that one rolled back: rich-text has
     // no inverse of its own, and ShareDB's reload dropped the key queued behind the paste.
     const [a, b] = await pair('rt-doc-cap');
-    await placeCaret(a.page, 0);
-    await a.page.evaluate((n) => {
-      const quill = window.concordDemo?.quill as { insertText(index: number, text: string, source: string): void };
-      quill.insertText(0, 'a', 'user');
-      quill.insertText(1, 'x'.repeat(n), 'user');
-      quill.insertText(1, 'c', 'user');
-    }, MAX_DOC_BYTES + 1000);
+    await pasteBetweenKeys(a, MAX_DOC_BYTES + 1000);
     await waitFor('the paste refused', () => a.warnings.some((w) => w.includes(`would be larger than ${MAX_DOC_BYTES} bytes`)));
     expect(await converged(a, b)).toBe('ac\n');
+    await a.page.keyboard.press('Control+z');
+    expect(await converged(a, b)).toBe('\n'); // undo has the keys, not the refused paste
     expect(await a.page.locator('#status').getAttribute('data-state')).toBe('online');
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
