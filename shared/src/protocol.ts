@@ -158,8 +158,14 @@ export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 /** Names that would touch JavaScript prototypes when used as keys: refused in names, paths, keys and presence. */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * A valid collection name or document id: NAME_PATTERN, and not a prototype key nor the name of any property of
+ * `Object.prototype` (`toString`, `hasOwnProperty`, ...): ShareDB's agent refuses those as collections and ids, and
+ * maps keyed by name would find the inherited property (a quota, a document of no version in the memory store).
+ */
 export function isValidName(value: unknown): value is string {
-  return typeof value === 'string' && NAME_PATTERN.test(value) && !PROTOTYPE_KEYS.has(value);
+  return typeof value === 'string' && NAME_PATTERN.test(value) && !PROTOTYPE_KEYS.has(value) &&
+    !Object.prototype.hasOwnProperty.call(Object.prototype, value);
 }
 
 /** The WebSocket path the standalone server serves. */

@@ -149,8 +149,11 @@ export class DocService {
     try {
       const ops = await this.ops(session, collection, id, from, to);
       return ops.find((o) => o.src === op.src && o.seq === op.seq)?.v;
-    } catch {
-      return undefined; // no document, or its history pruned or not readable: the submit answers for itself
+    } catch (err) {
+      // Retention or a purge removed the start of the range: look among the ops still stored.
+      const oldest = err instanceof ConcordError && err.code === 'ERR_HISTORY_PRUNED' ? err.details?.['oldest'] : undefined;
+      if (typeof oldest === 'number' && oldest > from && oldest < to) return this.appliedAt(session, collection, id, op, oldest, to);
+      return undefined; // no document, or its history not readable: the submit answers for itself
     }
   }
 

@@ -121,6 +121,25 @@ describe.each<Kind>(['memory', 'sqlite'])('retention on %s storage', (kind) => {
     expect(atMilestone).toMatchObject({ v: 20, data: { n: 19 } });
     reader.close();
   });
+
+  it('an Idempotency-Key retry sent with a later v is recognised while its first application is still stored', async () => {
+    server = await startHistoryServer(kind, 10, { retention: { policies: { notes: { keepVersions: 5 } }, intervalMs: 0, afterCommit: false } });
+    await makeDoc(server, 'notes', 'keyed', 30);
+    expect(await server.collab.engine.retention!.prune('notes', 'keyed')).toBe(20); // ops from 20 on are kept
+    const post = async (v: number) => {
+      const res = await fetch(`${server!.httpUrl}/api/docs/notes/keyed/ops`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'pruned-window-1' },
+        body: JSON.stringify({ v, op: [{ p: ['n'], na: 100 }] }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await post(30)).toEqual({ status: 200, body: { v: 31 } });
+    // The client did not see the answer, read the document again (v 31) and retries with that v: the lookback
+    // window (the 1000 versions before 31) reaches below the oldest stored op, but the first application, at 30,
+    // is stored. It was read as a whole and failed with ERR_HISTORY_PRUNED, and the retry was applied again.
+    expect(await post(31)).toEqual({ status: 200, body: { v: 31 } });
+    expect((await server.req('GET', '/api/docs/notes/keyed')).body).toEqual({ v: 31, type: 'json0', data: { n: 129 } });
+  });
 });
 
 /** Sets the `m.ts` of the ops below `before` to `ts`, directly in storage. */

@@ -45,6 +45,19 @@ describe('REST API: documents', () => {
       expect((await req('GET', '/api/docs/n.s:x-1/A_b.c:d-9')).status).toBe(200);
     });
 
+    it('answers 400 ERR_INVALID_NAME for the names of Object.prototype\'s properties, as the WebSocket does', async () => {
+      // ShareDB's agent refuses these as collections and ids ("Invalid id"), so such a document could never be
+      // opened over the WebSocket; the in-memory store read them as existing documents of no version (409 for a
+      // create of an id never used), and a quota looked up by such a collection name was none at all.
+      expect((await req('POST', '/api/docs/protonames/first', { type: 'json0', data: {} })).status).toBe(201);
+      for (const name of Object.getOwnPropertyNames(Object.prototype)) {
+        expectError(await req('POST', `/api/docs/protonames/${name}`, { type: 'json0', data: {} }), 400, 'ERR_INVALID_NAME');
+        expectError(await req('POST', `/api/docs/${name}/x`, { type: 'json0', data: {} }), 400, 'ERR_INVALID_NAME');
+        expectError(await req('GET', `/api/docs/protonames/${name}`), 400, 'ERR_INVALID_NAME');
+        expectError(await req('POST', `/api/docs/protonames/${name}/ops`, { v: 1, op: [] }), 400, 'ERR_INVALID_NAME');
+      }
+    });
+
     it('answers 400 for a body that is not JSON or not an object', async () => {
       expectError(await req('POST', '/api/docs/notes/bad-json', '{"type": "json0",'), 400, 'ERR_BAD_REQUEST');
       expectError(await req('POST', '/api/docs/notes/bad-json', '[1,2]'), 400, 'ERR_BAD_REQUEST');

@@ -32,6 +32,26 @@ describe('REST rate limit per address', () => {
     expect((await get('/healthz')).status).toBe(200); // not under /api
   });
 
+  it('lets a page of an allowed origin read the 429 and its Retry-After (CORS headers on it too)', async () => {
+    server = await startTestServer({ limits: { restPerSec: 1 } });
+    const origin = 'http://localhost:5173'; // allowed by the development default
+    for (let i = 0; i < 10; i++) expect((await get('/api/docs/notes/x', { origin })).status).toBe(404);
+    const limited = await get('/api/docs/notes/x', { origin });
+    expect(limited.status).toBe(429);
+    // Without Access-Control-Allow-Origin a browser reports a network error instead of the 429, and without
+    // Access-Control-Expose-Headers it hides Retry-After from the page.
+    expect(limited.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(limited.headers.get('access-control-expose-headers')?.toLowerCase().split(/\s*,\s*/)).toContain('retry-after');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // A preflight is answered with the CORS headers as well, not counted into a refusal the browser cannot read.
+    const preflight = await fetch(server.httpUrl + '/api/docs/notes/x', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    // Other origins get no CORS headers, in refusals or otherwise.
+    const foreign = await get('/api/docs/notes/x', { origin: 'https://evil.example' });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('counts each address on its own (X-Forwarded-For only behind a trusted proxy)', async () => {
     server = await startTestServer({ limits: { restPerSec: 1 }, trustProxy: true });
     for (let i = 0; i < 10; i++) expect((await get('/api/docs/notes/x', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(404);

@@ -62,3 +62,24 @@ describe('per-user document quota and presence hygiene', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('the quota of every collection ("*")', () => {
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('also holds for collections named like Object.prototype\'s properties, which are refused as names', async () => {
+    server = await startTestServer({ auth: tokenAuth, quotas: { '*': 1 } });
+    const create = (collection: string, id: string) => fetch(`${server!.httpUrl}/api/docs/${collection}/${id}`, {
+      method: 'POST', headers: { authorization: 'Bearer user:erin', 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'json0', data: {} }),
+    });
+    expect((await create('notes', 'e1')).status).toBe(201);
+    expect((await create('notes', 'e2')).status).toBe(403);
+    // quotas['toString'] was Object.prototype.toString: no number, so no limit at all.
+    const statuses: number[] = [];
+    for (const id of ['e1', 'e2', 'e3']) statuses.push((await create('toString', id)).status);
+    expect(statuses).toEqual([400, 400, 400]);
+  });
+});

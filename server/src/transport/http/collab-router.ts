@@ -9,7 +9,7 @@ import { aclRouter } from './acl-router.js';
 import type { AclService } from '../../policy/authorize/acl-service.js';
 import { healthRouter } from './health-router.js';
 import { restErrorHandler, sendError } from './rest-errors.js';
-import { restSession } from './rest-session.js';
+import { restCors, restSession } from './rest-session.js';
 import { restRateLimit } from './rest-rate-limit.js';
 
 export interface CollabRouterOptions {
@@ -31,6 +31,7 @@ export function collabRouter(engine: Engine, options: CollabRouterOptions, logge
   const router = Router();
   router.use(healthRouter(engine));
   const api = Router();
+  api.use(restCors(options.origins));
   api.use(refuseWhileStopping(options.stopping));
   const limit = restRateLimit(options.restPerSec, options.trustProxy);
   if (limit) api.use(limit);

@@ -13,6 +13,31 @@ export function sessionOf(res: Response): Session {
 }
 
 /**
+ * First on `/api`: CORS headers for an allowed browser origin on every answer, the refusals made before
+ * authentication included (503 while stopping, 429), which a browser would otherwise report as a network error; and
+ * preflights of allowed origins answered before anything can refuse them (a browser sends the request, and shows
+ * the page its answer, only after a 2xx preflight). Other origins are refused by `restSession`.
+ */
+export function restCors(origins: OriginRule): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !originAllowed(origins, origin)) return next();
+    allowOrigin(res, origin);
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  };
+}
+
+/** CORS headers for an allowed origin; `Retry-After` exposed so that a page can wait as told after a 429. */
+function allowOrigin(res: Response, origin: string): void {
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
+  res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+}
+
+/**
  * Origin allowlist (with CORS headers for allowed browser origins) and authentication for `/api`: the same
  * principals as the WebSocket, from `Authorization: Bearer` or `?token=`.
  */
@@ -22,12 +47,7 @@ export function restSession(engine: Engine, origins: OriginRule, trustProxy: boo
     if (!originAllowed(origins, origin)) {
       return sendError(res, new ConcordError('ERR_ORIGIN_NOT_ALLOWED', `origin ${origin ?? ''} is not allowed`));
     }
-    if (origin !== undefined) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
-    }
+    if (origin !== undefined) allowOrigin(res, origin);
     if (req.method === 'OPTIONS') return void res.status(204).end();
     const token = tokenFromRequest(req);
     const { authenticator } = engine.policies;
