@@ -168,6 +168,19 @@ export class SqliteDb extends ShareDB.DB {
     });
   }
 
+  /**
+   * Why the state a submit read (its `$submit` snapshot) is not in the file, writing first what waits for the group
+   * commit if that state includes some of it; undefined once it is written. ShareDB answers some submits from what
+   * they read, without a commit (an op found already submitted, one transformed into a no-op): with a commit not yet
+   * written among it, such an answer may be an ack only once that commit is written (see Engine).
+   */
+  unwrittenSubmitState(snapshot: unknown): Error | undefined {
+    const tentative = (snapshot as HotSnapshot | undefined)?.[HOT_BASE]?.tentative;
+    if (!tentative) return undefined;
+    this.groupCommit.flush();
+    return tentative.failed ? predecessorFailed() : undefined;
+  }
+
   /** Forgets what the cache holds of a document whose ops were pruned or purged. */
   forget(collection: string, id: string): void {
     this.hot.forget(collection, id);
