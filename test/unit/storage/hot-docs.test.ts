@@ -168,6 +168,21 @@ describe('SqliteDb hot documents', () => {
     expect(await readForSubmit(db, 'stale')).toMatchObject({ v: 2, data: { n: 1 } });
   });
 
+  it('reads a document\'s waiting commit, not the older file, when another process\'s write empties the cache', async () => {
+    const here = open();
+    const there = open();
+    await commit(here, 'docs', 'mine', ...createOp({ n: 0 }));
+    const base = await readForSubmit(here, 'mine');
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next read looks at the file's version
+    expect(await commit(there, 'docs', 'theirs', ...createOp({ other: true }))).toBe(true);
+    const waiting = commitIncrement(here, 'mine', base, 2); // v1 -> v2, waiting for the group commit
+    // This read sees the other process's write and empties the cache: it must still see version 2.
+    const next = await readForSubmit(here, 'mine');
+    expect(next).toMatchObject({ v: 2, data: { n: 1 } });
+    expect(await Promise.all([waiting, commitIncrement(here, 'mine', next, 3)])).toEqual([true, true]);
+    expect(await readForSubmit(here, 'mine')).toMatchObject({ v: 3, data: { n: 2 } });
+  });
+
   it('serializes a shared type\'s document once per group commit, and counts its exact size once written', async () => {
     const db = open();
     const JSON1 = 'http://sharejs.org/types/JSONv1';

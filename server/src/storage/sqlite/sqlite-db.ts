@@ -290,6 +290,10 @@ export class SqliteDb extends ShareDB.DB {
     if (this.otherWriters.committedSinceLastLook(this.onCommitIssued !== undefined)) this.hot.clear();
     const entry = this.hot.get(collection, id);
     if (entry) return this.hot.snapshotOf(entry);
+    // Not cached (the cache was cleared for another process's write, or the document outgrew it) while a commit of it
+    // waits: the file lacks that commit, so a submit would build on the version before it, and the cache would keep
+    // serving that version once the commit is written. Written first, then.
+    if (this.groupCommit.holds(collection, id)) this.groupCommit.flush();
     const row = this.statements.snapshotWithMeta.get(collection, id);
     const snapshot = row ? toSnapshot(row, true) : { id, v: 0, type: null, data: undefined, m: null };
     const loaded = this.hot.load(collection, id, snapshot, row?.data ?? null);
