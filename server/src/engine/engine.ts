@@ -180,7 +180,7 @@ export class Engine {
   /** Counts submits from arrival to their final callback, so that `close()` can let them finish. */
   private trackInFlightSubmits(): void {
     const backend = this.backend as unknown as { submit: SubmitFn };
-    const submit = this.reportPrunedSubmits(backend.submit.bind(this.backend));
+    const submit = this.ackOnlyWhatIsStored(this.reportPrunedSubmits(backend.submit.bind(this.backend)));
     backend.submit = (agent, index, id, op, options, cb) => {
       this.inFlight++;
       this.stats.submitted++;
@@ -211,6 +211,23 @@ export class Engine {
     const db = this.storage.db as { onCommitIssued?: ((collection: string, id: string) => void) | undefined };
     if (this.pubsub.kind !== 'memory' || !('onCommitIssued' in db)) return;
     db.onCommitIssued = (collection, id) => this.docQueue.releaseEarly(`${collection}\n${id}`);
+  }
+
+  /**
+   * ShareDB acknowledges some submits without a commit (ERR_OP_ALREADY_SUBMITTED: a resent op found among the ops it
+   * was transformed over; ERR_NO_OP: an op transformed into a no-op), from the snapshot and ops they read. With
+   * pipelined commits those may include a commit not yet written: such a submit is acknowledged only once that commit
+   * is, and fails like the commits built on it when it is not (a resent op's first submit found the disk full, say).
+   */
+  private ackOnlyWhatIsStored(submit: SubmitFn): SubmitFn {
+    const db = this.storage.db as { unwrittenSubmitState?: (snapshot: unknown) => Error | undefined };
+    if (!db.unwrittenSubmitState) return submit;
+    return (agent, index, id, op, options, cb) => submit(agent, index, id, op, options, (err, ...rest) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') return cb(err, ...rest);
+      const request = rest[1] as { snapshot?: unknown } | undefined;
+      cb(db.unwrittenSubmitState?.(request?.snapshot) ?? err, ...rest);
+    });
   }
 
   /**

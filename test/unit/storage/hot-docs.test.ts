@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDb, type OpRecord, type SnapshotRecord } from '../../../server/dist/storage/index.js';
 import { HotDocs } from '../../../server/dist/storage/sqlite/hot-docs.js';
+import { SqliteHistoryStore } from '../../../server/dist/storage/sqlite/sqlite-history-store.js';
 import { commit, createOp, getOps, getSnapshot } from './callbacks.js';
 import { useTempDir } from './temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -130,6 +131,56 @@ describe('SqliteDb hot documents', () => {
     const snapshot = await readForSubmit(db, 'pruned');
     await new Promise<void>((resolve, reject) => db.deleteOps('docs', 'pruned', 0, 2, (e) => (e ? reject(e) : resolve())));
     await expect(opsToSnapshot(db, 'pruned', 1, snapshot)).rejects.toThrow(/Missing ops/);
+  });
+
+  it('keeps the state of a commit not yet written when the document\'s ops are pruned meanwhile', async () => {
+    const db = open();
+    db.onCommitIssued = () => undefined; // the only writer: a submit may build on a commit not yet written
+    const history = new SqliteHistoryStore(db.database, (collection, id) => db.forget(collection, id));
+    await commit(db, 'docs', 'busy', ...createOp({ n: 0 }));
+    expect(await commitIncrement(db, 'busy', await readForSubmit(db, 'busy'), 2)).toBe(true);
+    const first = await readForSubmit(db, 'busy');
+    const firstCommitted = commitIncrement(db, 'busy', first, 3); // v2 -> v3, waiting for the group commit
+    // Retention prunes the document before the group commit runs.
+    expect(await history.pruneOps('docs', 'busy', 1)).toBe(1);
+    // The next submit builds on the state the waiting commit leaves, not on the older one in the file.
+    const second = await readForSubmit(db, 'busy');
+    expect(second).toMatchObject({ v: 3, data: { n: 2 } });
+    expect((await opsToSnapshot(db, 'busy', 2, second)).map((op) => op.seq)).toEqual([3]);
+    await expect(opsToSnapshot(db, 'busy', 0, second)).rejects.toThrow(/Missing ops/); // pruned
+    expect(await Promise.all([firstCommitted, commitIncrement(db, 'busy', second, 4)])).toEqual([true, true]);
+    expect(await getSnapshot(db, 'docs', 'busy')).toMatchObject({ v: 4, data: { n: 3 } });
+    // And submits keep seeing the file's latest state once everything is written.
+    expect(await readForSubmit(db, 'busy')).toMatchObject({ v: 4, data: { n: 3 } });
+  });
+
+  it('does not keep serving the older state a submit read while a pruned document\'s commit was waiting', async () => {
+    const db = open();
+    db.onCommitIssued = () => undefined;
+    const history = new SqliteHistoryStore(db.database, (collection, id) => db.forget(collection, id));
+    await commit(db, 'docs', 'stale', ...createOp({ n: 0 }));
+    const waiting = commitIncrement(db, 'stale', await readForSubmit(db, 'stale'), 2); // v1 -> v2
+    await history.pruneOps('docs', 'stale', 1);
+    await readForSubmit(db, 'stale'); // a submit that then commits nothing (refused by policy, or a no-op)
+    expect(await waiting).toBe(true);
+    expect(await getSnapshot(db, 'docs', 'stale')).toMatchObject({ v: 2 });
+    // A client that received version 2 submits at it: the snapshot it is applied to must be version 2.
+    expect(await readForSubmit(db, 'stale')).toMatchObject({ v: 2, data: { n: 1 } });
+  });
+
+  it('reads a document\'s waiting commit, not the older file, when another process\'s write empties the cache', async () => {
+    const here = open();
+    const there = open();
+    await commit(here, 'docs', 'mine', ...createOp({ n: 0 }));
+    const base = await readForSubmit(here, 'mine');
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next read looks at the file's version
+    expect(await commit(there, 'docs', 'theirs', ...createOp({ other: true }))).toBe(true);
+    const waiting = commitIncrement(here, 'mine', base, 2); // v1 -> v2, waiting for the group commit
+    // This read sees the other process's write and empties the cache: it must still see version 2.
+    const next = await readForSubmit(here, 'mine');
+    expect(next).toMatchObject({ v: 2, data: { n: 1 } });
+    expect(await Promise.all([waiting, commitIncrement(here, 'mine', next, 3)])).toEqual([true, true]);
+    expect(await readForSubmit(here, 'mine')).toMatchObject({ v: 3, data: { n: 2 } });
   });
 
   it('serializes a shared type\'s document once per group commit, and counts its exact size once written', async () => {

@@ -64,6 +64,11 @@ export class GroupCommit {
     if (this.pending.length === 1) setImmediate(() => this.flush(false));
   }
 
+  /** Whether a commit of the document waits to be written. */
+  holds(collection: string, id: string): boolean {
+    return this.pending.some(({ row }) => row.collection === collection && row.id === id);
+  }
+
   /**
    * Writes what is queued now. `wait` (a read that must see it comes next): even if that means waiting inside
    * SQLite for another process's write lock.

@@ -174,24 +174,13 @@ export class HotDocs {
     entry.opsBytes += opBytes;
     this.resize(entry, opBytes);
     // The oldest ops go first; pending ones stay (the file does not have them yet).
-    const { ops, opSizes } = entry;
-    let live = ops.length - entry.head;
-    let dropped = 0;
-    while (live > entry.pending && (live > this.maxOps || entry.opsBytes - dropped > this.maxOpsBytes)) {
-      ops[entry.head] = DROPPED_OP; // released now, whatever the compaction waits for
-      dropped += opSizes[entry.head++]!;
-      live--;
+    const live = entry.ops.length - entry.head;
+    let count = 0;
+    let bytes = entry.opsBytes;
+    while (live - count > entry.pending && (live - count > this.maxOps || bytes > this.maxOpsBytes)) {
+      bytes -= entry.opSizes[entry.head + count++]!;
     }
-    if (dropped > 0) {
-      entry.opsBytes -= dropped;
-      this.resize(entry, -dropped);
-      entry.opsFrom = entry.v - live;
-      if (entry.head >= COMPACT_AFTER) {
-        ops.splice(0, entry.head);
-        opSizes.splice(0, entry.head);
-        entry.head = 0;
-      }
-    }
+    this.dropOldOps(entry, count);
     // Most recently written last: eviction takes the oldest.
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -220,10 +209,16 @@ export class HotDocs {
     this.forgetEntry(entry);
   }
 
-  /** Forgets a document (its ops were pruned or purged here): the next read goes to the file. */
+  /**
+   * Forgets a document (its ops were pruned or purged here): the next read goes to the file. While commits that
+   * advanced it wait for the group commit, the file lacks their state, and a submit reading it would build on an
+   * older version (and keep reading that version from the cache once they are written): then only the ops the file
+   * has are forgotten, the state and the ops not yet written stay.
+   */
   forget(collection: string, id: string): void {
     const entry = this.entries.get(keyOf(collection, id));
     if (!entry) return;
+    if (entry.pending > 0) return this.dropOldOps(entry, entry.ops.length - entry.head - entry.pending);
     entry.dropped = true;
     this.forgetEntry(entry);
   }
@@ -242,6 +237,25 @@ export class HotDocs {
     if (entry.dropped || from < entry.opsFrom || to > entry.v) return undefined;
     const start = entry.head + from - entry.opsFrom;
     return entry.ops.slice(start, start + to - from).map((op) => ({ ...op }));
+  }
+
+  /** Drops the `count` oldest ops the entry holds. */
+  private dropOldOps(entry: HotEntry, count: number): void {
+    if (count <= 0) return;
+    const { ops, opSizes } = entry;
+    let dropped = 0;
+    for (let i = 0; i < count; i++) {
+      ops[entry.head] = DROPPED_OP; // released now, whatever the compaction waits for
+      dropped += opSizes[entry.head++]!;
+    }
+    entry.opsBytes -= dropped;
+    this.resize(entry, -dropped);
+    entry.opsFrom = entry.v - (ops.length - entry.head);
+    if (entry.head >= COMPACT_AFTER) {
+      ops.splice(0, entry.head);
+      opSizes.splice(0, entry.head);
+      entry.head = 0;
+    }
   }
 
   private forgetEntry(entry: HotEntry): void {

@@ -168,6 +168,19 @@ export class SqliteDb extends ShareDB.DB {
     });
   }
 
+  /**
+   * Why the state a submit read (its `$submit` snapshot) is not in the file, writing first what waits for the group
+   * commit if that state includes some of it; undefined once it is written. ShareDB answers some submits from what
+   * they read, without a commit (an op found already submitted, one transformed into a no-op): with a commit not yet
+   * written among it, such an answer may be an ack only once that commit is written (see Engine).
+   */
+  unwrittenSubmitState(snapshot: unknown): Error | undefined {
+    const tentative = (snapshot as HotSnapshot | undefined)?.[HOT_BASE]?.tentative;
+    if (!tentative) return undefined;
+    this.groupCommit.flush();
+    return tentative.failed ? predecessorFailed() : undefined;
+  }
+
   /** Forgets what the cache holds of a document whose ops were pruned or purged. */
   forget(collection: string, id: string): void {
     this.hot.forget(collection, id);
@@ -277,6 +290,10 @@ export class SqliteDb extends ShareDB.DB {
     if (this.otherWriters.committedSinceLastLook(this.onCommitIssued !== undefined)) this.hot.clear();
     const entry = this.hot.get(collection, id);
     if (entry) return this.hot.snapshotOf(entry);
+    // Not cached (the cache was cleared for another process's write, or the document outgrew it) while a commit of it
+    // waits: the file lacks that commit, so a submit would build on the version before it, and the cache would keep
+    // serving that version once the commit is written. Written first, then.
+    if (this.groupCommit.holds(collection, id)) this.groupCommit.flush();
     const row = this.statements.snapshotWithMeta.get(collection, id);
     const snapshot = row ? toSnapshot(row, true) : { id, v: 0, type: null, data: undefined, m: null };
     const loaded = this.hot.load(collection, id, snapshot, row?.data ?? null);
