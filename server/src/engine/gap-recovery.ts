@@ -8,7 +8,7 @@
 import type ShareDB from 'sharedb';
 import { ConcordError } from '@concord/shared';
 import type { SubmittedOp } from './middleware.js';
-import { tapPubSub } from './pubsub-tap.js';
+import { PRESENCE_PREFIX, tapPubSub } from './pubsub-tap.js';
 
 interface Seen {
   collection: string;
@@ -36,7 +36,11 @@ export class GapRecovery {
   constructor(backend: ShareDB) {
     this.pubsub = backend.pubsub as unknown as PubSubInternals;
     this.db = backend.db as unknown as DbGetOps;
-    tapPubSub(this.pubsub, (_channel, data) => {
+    tapPubSub(this.pubsub, (channel, data) => {
+      // A doc presence message names a collection, an id and a version too (the version its sender's copy is at, not
+      // an op this instance delivered): counted as one, a cursor moved after the pub/sub came back would let the
+      // replay skip every op missed before that version.
+      if (channel.startsWith(PRESENCE_PREFIX)) return;
       const op = data as Partial<SubmittedOp> & { c?: string; d?: string };
       if (typeof op.c === 'string' && typeof op.d === 'string' && typeof op.v === 'number') this.record(op.c, op.d, op.v + 1, true);
     });
