@@ -218,15 +218,23 @@ export class Engine {
    * was transformed over; ERR_NO_OP: an op transformed into a no-op), from the snapshot and ops they read. With
    * pipelined commits those may include a commit not yet written: such a submit is acknowledged only once that commit
    * is, and fails like the commits built on it when it is not (a resent op's first submit found the disk full, say).
+   * A resent op depends only on its first submit, though, not on the commits after it that the resend also read:
+   * when one of those is not written, the resend is still acknowledged if the file has the op.
    */
   private ackOnlyWhatIsStored(submit: SubmitFn): SubmitFn {
-    const db = this.storage.db as { unwrittenSubmitState?: (snapshot: unknown) => Error | undefined };
+    const db = this.storage.db as {
+      unwrittenSubmitState?: (snapshot: unknown) => Error | undefined;
+      getCommittedOpVersion(c: string, id: string, snapshot: unknown, op: unknown, o: unknown, cb: (err: unknown, v?: number) => void): void;
+    };
     if (!db.unwrittenSubmitState) return submit;
     return (agent, index, id, op, options, cb) => submit(agent, index, id, op, options, (err, ...rest) => {
       const code = (err as { code?: unknown } | null)?.code;
       if (code !== 'ERR_OP_ALREADY_SUBMITTED' && code !== 'ERR_NO_OP') return cb(err, ...rest);
-      const request = rest[1] as { snapshot?: unknown } | undefined;
-      cb(db.unwrittenSubmitState?.(request?.snapshot) ?? err, ...rest);
+      const request = rest[1] as { collection?: string; snapshot?: unknown } | undefined;
+      const unwritten = db.unwrittenSubmitState?.(request?.snapshot);
+      if (!unwritten || code === 'ERR_NO_OP') return cb(unwritten ?? err, ...rest);
+      db.getCommittedOpVersion(request?.collection ?? index, id, request?.snapshot, op, null, (lookupErr, version) =>
+        cb(!lookupErr && typeof version === 'number' ? err : unwritten, ...rest));
     });
   }
 

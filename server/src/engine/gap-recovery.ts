@@ -6,8 +6,9 @@
  * document's ops since then from storage and delivers them through the same path as live ops.
  */
 import type ShareDB from 'sharedb';
+import { ConcordError } from '@concord/shared';
 import type { SubmittedOp } from './middleware.js';
-import { tapPubSub } from './pubsub-tap.js';
+import { PRESENCE_PREFIX, tapPubSub } from './pubsub-tap.js';
 
 interface Seen {
   collection: string;
@@ -35,7 +36,11 @@ export class GapRecovery {
   constructor(backend: ShareDB) {
     this.pubsub = backend.pubsub as unknown as PubSubInternals;
     this.db = backend.db as unknown as DbGetOps;
-    tapPubSub(this.pubsub, (_channel, data) => {
+    tapPubSub(this.pubsub, (channel, data) => {
+      // A doc presence message names a collection, an id and a version too (the version its sender's copy is at, not
+      // an op this instance delivered): counted as one, a cursor moved after the pub/sub came back would let the
+      // replay skip every op missed before that version.
+      if (channel.startsWith(PRESENCE_PREFIX)) return;
       const op = data as Partial<SubmittedOp> & { c?: string; d?: string };
       if (typeof op.c === 'string' && typeof op.d === 'string' && typeof op.v === 'number') this.record(op.c, op.d, op.v + 1, true);
     });
@@ -73,12 +78,22 @@ export class GapRecovery {
     return this.replaying;
   }
 
+  /**
+   * One document's failure does not stop the others: a read that fails is reported (the first such error rejects
+   * the replay) once every other document has been caught up.
+   */
   private async replayAll(): Promise<number> {
     let delivered = 0;
+    let failure: unknown;
     this.forgetUnsubscribed();
     for (const [channel, entry] of this.seen) {
-      const ops = await new Promise<SubmittedOp[]>((resolve, reject) =>
-        this.db.getOps(entry.collection, entry.id, entry.next, null, { metadata: true }, (err, ops) => (err ? reject(err) : resolve(ops ?? []))));
+      let ops: SubmittedOp[];
+      try {
+        ops = await this.opsSince(entry);
+      } catch (err) {
+        failure ??= err;
+        continue;
+      }
       for (const op of ops) {
         if (op.v < entry.next) continue;
         const message = { ...op, c: entry.collection, d: entry.id };
@@ -87,6 +102,26 @@ export class GapRecovery {
         delivered++;
       }
     }
+    if (failure !== undefined) throw failure;
     return delivered;
+  }
+
+  /**
+   * The document's ops from the next version expected on. Retention or a purge may have removed the first of them
+   * meanwhile: then the ops still stored, which a client finds ahead of its version and fetches the document for.
+   */
+  private async opsSince(entry: Seen): Promise<SubmittedOp[]> {
+    try {
+      return await this.getOps(entry.collection, entry.id, entry.next);
+    } catch (err) {
+      const oldest = err instanceof ConcordError && err.code === 'ERR_HISTORY_PRUNED' ? err.details?.['oldest'] : undefined;
+      if (typeof oldest !== 'number' || oldest <= entry.next) throw err;
+      return this.getOps(entry.collection, entry.id, oldest);
+    }
+  }
+
+  private getOps(collection: string, id: string, from: number): Promise<SubmittedOp[]> {
+    return new Promise((resolve, reject) =>
+      this.db.getOps(collection, id, from, null, { metadata: true }, (err, ops) => (err ? reject(err) : resolve(ops ?? []))));
   }
 }
