@@ -90,7 +90,8 @@ export class Engine {
   readonly gaps: GapRecovery;
   /** Op-log retention, when configured: `sweep()` / `prune(collection, id)` on demand. */
   readonly retention: Retention | undefined;
-  private readonly liveness: PresenceLiveness;
+  /** Presence of the other instances; `resync()` after the pub/sub reconnects. */
+  readonly liveness: PresenceLiveness;
   private readonly withdrawals: WithdrawalEcho;
   private readonly ids: ConnectionIds;
   private readonly docQueue = new DocQueue();

@@ -18,6 +18,7 @@ import { PRESENCE_PREFIX, tapPresence } from './pubsub-tap.js';
 const HEARTBEAT_CHANNEL = '$concord.instances';
 
 interface PubSubInternals {
+  streams: Record<string, unknown>;
   _emit(channel: string, data: unknown): void;
   publish(channels: string[], data: unknown, cb?: (err?: Error | null) => void): void;
   subscribe(channel: string, cb: (err: Error | null, stream?: NodeJS.EventEmitter & { destroy(): void }) => void): void;
@@ -71,6 +72,34 @@ export class PresenceLiveness {
     this.stream?.destroy();
   }
 
+  /**
+   * After a pub/sub outage (the subscriber is back): what the others published meanwhile was lost to this instance,
+   * withdrawals included, and a cursor whose withdrawal was lost would stay on its clients for good (its instance
+   * lives on and keeps its heartbeat). So this clears, for its own clients, every other instance's presence it knew
+   * of, then asks everyone on its presence channels to send theirs again: who is still there reappears, who left
+   * does not. The request also reaches this instance's own clients, so the others hear what they missed from here.
+   */
+  resync(): void {
+    const channels = new Set<string>();
+    for (const live of this.remote.values()) {
+      for (const presence of live.values()) {
+        channels.add(presence.ch);
+        this.clear(presence);
+      }
+    }
+    this.remote.clear();
+    for (const channel of Object.keys(this.pubsub.streams)) {
+      if (channel.startsWith(PRESENCE_PREFIX)) channels.add(channel.slice(PRESENCE_PREFIX.length));
+    }
+    // A request's src is never a connection's: every subscriber, here and at the others, answers it.
+    for (const ch of channels) this.pubsub.publish([`${PRESENCE_PREFIX}${ch}`], { ch, r: true, src: this.instanceId }, () => undefined);
+  }
+
+  private clear(presence: Stamped): void {
+    const cleared: Stamped = { ...presence, p: null, pv: (presence.pv ?? 0) + 1 };
+    this.pubsub._emit(`${PRESENCE_PREFIX}${presence.ch}`, cleared);
+  }
+
   private track(presence: Stamped): void {
     const inst = presence.inst;
     if (typeof inst !== 'string' || inst === this.instanceId) return;
@@ -93,10 +122,7 @@ export class PresenceLiveness {
     for (const [inst, seen] of this.lastSeen) {
       if (now - seen < this.timeoutMs) continue;
       this.lastSeen.delete(inst);
-      for (const presence of this.remote.get(inst)?.values() ?? []) {
-        const cleared: Stamped = { ...presence, p: null, pv: (presence.pv ?? 0) + 1 };
-        this.pubsub._emit(`${PRESENCE_PREFIX}${presence.ch}`, cleared);
-      }
+      for (const presence of this.remote.get(inst)?.values() ?? []) this.clear(presence);
       this.remote.delete(inst);
     }
   }
