@@ -86,3 +86,40 @@ describe.skipIf(skipWithoutRedis())('presence across a pub/sub outage', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(skipWithoutRedis())('presence of an instance that stalls', () => {
+  it('is shown again when the instance resumes, after the others cleared it for silence', async () => {
+    const { cluster } = await lifecycle.start(INSTANCES);
+    const at = (i: number): Instance => cluster.instances[i] as Instance;
+    const a = await connectAs(at(0), 'a');
+    const b = await connectAs(at(1), 'b');
+    clients.push(a, b);
+    const doc = a.connection.get(COLLECTION, 'stall');
+    await create(doc, 'room', 'text-unicode');
+    const watcher = a.connection.getDocPresence(COLLECTION, 'stall');
+    await call((cb) => watcher.subscribe(cb));
+    await subscribe(b.connection.get(COLLECTION, 'stall'));
+    const bPresence = b.connection.getDocPresence(COLLECTION, 'stall');
+    await call((cb) => bPresence.subscribe(cb));
+    const cursor = bPresence.create('cursor-b');
+    await call((cb) => cursor.submit({ index: 1, length: 0 }, cb));
+    await waitFor('a sees b', () => usersIn(watcher).includes('b'), 10_000);
+
+    // Instance 2's event loop stops (a long GC pause, a stop inside SQLite, SIGSTOP): silent past the timeout, the
+    // others take it for dead and clear its users' presence.
+    at(1).child.kill('SIGSTOP');
+    try {
+      await waitFor("b's cursor cleared at a while instance 2 is silent", () => !usersIn(watcher).includes('b'), 15_000, 50);
+    } finally {
+      at(1).child.kill('SIGCONT');
+    }
+    const resumedAt = Date.now();
+    // b never left: once instance 2 is heard again, a sees b again, though b did not move.
+    await waitFor("b's cursor back at a", () => usersIn(watcher).includes('b'), 10_000, 50);
+    console.log(`[presence-outage] b's cursor back at a ${Date.now() - resumedAt} ms after instance 2 resumed`);
+    for (const instance of cluster.instances) {
+      expect(cluster.alive(instance)).toBe(true);
+      expect(crashLines(instance.child.output())).toEqual([]);
+    }
+  }, 120_000);
+});

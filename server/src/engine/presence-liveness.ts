@@ -16,6 +16,8 @@ import type { PresenceMessage } from './middleware.js';
 import { PRESENCE_PREFIX, tapPresence } from './pubsub-tap.js';
 
 const HEARTBEAT_CHANNEL = '$concord.instances';
+/** How long the channels of an instance taken for dead are kept, in case it was only stalled. */
+const FORGET_SILENCED_MS = 10 * 60_000;
 
 interface PubSubInternals {
   streams: Record<string, unknown>;
@@ -31,6 +33,8 @@ export class PresenceLiveness {
   private readonly pubsub: PubSubInternals;
   private readonly lastSeen = new Map<string, number>();
   private readonly remote = new Map<string, Map<string, Stamped>>();
+  /** The channels where an instance's presence was cleared for silence, until it is heard again (or forgotten). */
+  private readonly silenced = new Map<string, { readonly channels: Set<string>; readonly at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** When this instance last heard its own heartbeat through the pub/sub. */
@@ -54,7 +58,7 @@ export class PresenceLiveness {
       stream.on('data', (data: { inst?: unknown }) => {
         if (typeof data.inst !== 'string') return;
         const now = Date.now();
-        if (data.inst !== this.instanceId) return void this.lastSeen.set(data.inst, now);
+        if (data.inst !== this.instanceId) return this.heard(data.inst, now);
         // Deaf until now: what the others said meanwhile was lost, so start their clocks again.
         if (now - this.ownSeen >= this.timeoutMs) for (const inst of this.lastSeen.keys()) this.lastSeen.set(inst, now);
         this.ownSeen = now;
@@ -91,8 +95,25 @@ export class PresenceLiveness {
     for (const channel of Object.keys(this.pubsub.streams)) {
       if (channel.startsWith(PRESENCE_PREFIX)) channels.add(channel.slice(PRESENCE_PREFIX.length));
     }
-    // A request's src is never a connection's: every subscriber, here and at the others, answers it.
-    for (const ch of channels) this.pubsub.publish([`${PRESENCE_PREFIX}${ch}`], { ch, r: true, src: this.instanceId }, () => undefined);
+    for (const ch of channels) this.request(ch);
+  }
+
+  /** Asks every subscriber of a presence channel, here and at the others, to send its presence again. */
+  private request(ch: string): void {
+    // A request's src is never a connection's, so that every subscriber answers it.
+    this.pubsub.publish([`${PRESENCE_PREFIX}${ch}`], { ch, r: true, src: this.instanceId }, () => undefined);
+  }
+
+  /**
+   * An instance is heard. One whose presence was cleared for silence was not dead after all, only stalled (a long
+   * pause of its event loop): its users are still there, and are asked to send their presence again.
+   */
+  private heard(inst: string, now: number): void {
+    this.lastSeen.set(inst, now);
+    const silenced = this.silenced.get(inst);
+    if (!silenced) return;
+    this.silenced.delete(inst);
+    for (const ch of silenced.channels) this.request(ch);
   }
 
   private clear(presence: Stamped): void {
@@ -108,7 +129,7 @@ export class PresenceLiveness {
     if (presence.p === null) return void live?.delete(key);
     if (!live) this.remote.set(inst, (live = new Map()));
     live.set(key, presence);
-    if (!this.lastSeen.has(inst)) this.lastSeen.set(inst, Date.now());
+    if (!this.lastSeen.has(inst)) this.heard(inst, Date.now());
   }
 
   private tick(): void {
@@ -122,8 +143,15 @@ export class PresenceLiveness {
     for (const [inst, seen] of this.lastSeen) {
       if (now - seen < this.timeoutMs) continue;
       this.lastSeen.delete(inst);
-      for (const presence of this.remote.get(inst)?.values() ?? []) this.clear(presence);
+      const channels = new Set<string>();
+      for (const presence of this.remote.get(inst)?.values() ?? []) {
+        channels.add(presence.ch);
+        this.clear(presence);
+      }
       this.remote.delete(inst);
+      if (channels.size > 0) this.silenced.set(inst, { channels, at: now });
     }
+    // An instance silent this long is dead indeed.
+    for (const [inst, { at }] of this.silenced) if (now - at > FORGET_SILENCED_MS) this.silenced.delete(inst);
   }
 }
