@@ -53,6 +53,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   // keeping it from starting; the clients retry until it is back.
   for (const c of [client, observer]) c.connect().catch((err: Error) => options.onError?.(err));
   const pubsub = new RedisPubSub({ client, observer });
+  receiveSafely(pubsub, observer, (err) => options.onError?.(err));
   let closing: Promise<void> | undefined;
   return {
     kind: 'redis',
@@ -78,5 +79,39 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
       })();
       return closing;
     },
+  };
+}
+
+interface Subscribing {
+  _emit(channel: string, data: unknown): void;
+  _subscribe(channel: string, callback: (err?: Error) => void): void;
+}
+
+/**
+ * sharedb-redis-pubsub parses and hands on each message inside node-redis's socket reader, where an exception (a
+ * message that is not JSON, or JSON null, which the subscribers then trip over) makes node-redis reset its reply
+ * decoder and with it the connection's pub/sub mode: the subscriber stays connected but delivers nothing more, for
+ * good. Here a message that is not a JSON object (another app on the same Redis, another version) is dropped, and
+ * an exception while handing one on is reported; either way the next message is delivered.
+ */
+function receiveSafely(pubsub: ShareDB.PubSub, observer: RedisClient, report: (err: Error) => void): void {
+  const target = pubsub as unknown as Subscribing;
+  target._subscribe = (channel, callback) => {
+    observer.subscribe(channel, (message: string) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(message);
+      } catch {
+        data = undefined;
+      }
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+        return report(new Error(`dropped a pub/sub message on ${channel} that is not a JSON object`));
+      }
+      try {
+        target._emit(channel, data);
+      } catch (err) {
+        report(err instanceof Error ? err : new Error(String(err)));
+      }
+    }).then(() => callback(), callback);
   };
 }
