@@ -26,6 +26,7 @@ import { DuplicateOpFilter } from './duplicate-ops.js';
 import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, noteCommitted, submitFinished } from './staleness.js';
 import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
+import { withdrawPresenceOnClose } from './presence-on-close.js';
 import { WithdrawalEcho } from './withdrawal-echo.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { admitPresence } from '../policy/presence-policy.js';
@@ -299,6 +300,7 @@ export class Engine {
       // The id a fresh connection gets in its handshake reply, and the src of its ops.
       (agent as { clientId: string }).clientId = this.ids.issue(session.principal.sub);
       this.duplicateOps.install(agent);
+      withdrawPresenceOnClose(agent);
     });
     useSync(backend, 'receive', ({ agent, data }) => {
       try {
