@@ -55,6 +55,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   const pubsub = new RedisPubSub({ client, observer });
   receiveSafely(pubsub, observer, (err) => options.onError?.(err));
   let closing: Promise<void> | undefined;
+  retryFailedPublishes(pubsub, () => closing !== undefined);
   return {
     kind: 'redis',
     pubsub,
@@ -79,6 +80,34 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
       })();
       return closing;
     },
+  };
+}
+
+/** Attempts at a publish whose connection dropped while it was in flight. */
+const PUBLISH_ATTEMPTS = 3;
+
+interface Publishing {
+  _publish(channels: string[], data: unknown, callback: (err?: Error) => void): void;
+}
+
+/**
+ * A publish in flight when the publisher's connection drops fails, and ShareDB publishes a committed op only once
+ * (the submitter is acknowledged either way). Every subscriber, on this instance too, gets it only through Redis,
+ * and the subscriber connections, still up, give nobody a reason to re-read: on a document that gets no further op,
+ * every subscriber would keep the old version for good. So a failed publish is sent again (node-redis holds it until
+ * the connection is back). Should the first one have reached Redis after all, subscribers get the message twice,
+ * which ShareDB's clients ignore (an op at a version they have, the same presence version).
+ */
+function retryFailedPublishes(pubsub: ShareDB.PubSub, closing: () => boolean): void {
+  const target = pubsub as unknown as Publishing;
+  const publish = target._publish.bind(target);
+  target._publish = (channels, data, callback) => {
+    let attempts = 0;
+    const attempt = (): void => publish(channels, data, (err) => {
+      if (err && !closing() && ++attempts < PUBLISH_ATTEMPTS) return attempt();
+      callback(err);
+    });
+    attempt();
   };
 }
 
