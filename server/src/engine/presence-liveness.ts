@@ -18,6 +18,7 @@ import { PRESENCE_PREFIX, tapPresence } from './pubsub-tap.js';
 const HEARTBEAT_CHANNEL = '$concord.instances';
 /** How long the channels of an instance taken for dead are kept, in case it was only stalled. */
 const FORGET_SILENCED_MS = 10 * 60_000;
+const FORGET_EVERY = 1000;
 
 interface PubSubInternals {
   streams: Record<string, unknown>;
@@ -40,6 +41,8 @@ export class PresenceLiveness {
   /** When this instance last heard its own heartbeat through the pub/sub. */
   private ownSeen = Date.now();
   private stream: { destroy(): void } | undefined;
+  /** Presence messages of other instances remembered so far (every FORGET_EVERY, the unsubscribed are forgotten). */
+  private tracked = 0;
 
   constructor(backend: ShareDB, private readonly intervalMs = 1000, private readonly timeoutMs = 3500) {
     this.pubsub = backend.pubsub as unknown as PubSubInternals;
@@ -68,6 +71,13 @@ export class PresenceLiveness {
     this.timer.unref();
     this.expiryTimer = setInterval(() => this.expire(), Math.max(1, Math.floor(this.intervalMs / 4)));
     this.expiryTimer.unref();
+  }
+
+  /** Presence of the other instances remembered. */
+  get size(): number {
+    let size = 0;
+    for (const live of this.remote.values()) size += live.size;
+    return size;
   }
 
   stop(): void {
@@ -130,6 +140,18 @@ export class PresenceLiveness {
     if (!live) this.remote.set(inst, (live = new Map()));
     live.set(key, presence);
     if (!this.lastSeen.has(inst)) this.heard(inst, Date.now());
+    if (++this.tracked % FORGET_EVERY === 0) this.forgetUnsubscribed();
+  }
+
+  /**
+   * A channel is heard only while someone here subscribes to it: a presence withdrawn after the last subscriber
+   * here left is never heard withdrawn, and would be remembered for as long as its instance lives.
+   */
+  private forgetUnsubscribed(): void {
+    for (const [inst, live] of this.remote) {
+      for (const [key, presence] of live) if (!this.pubsub.streams[`${PRESENCE_PREFIX}${presence.ch}`]) live.delete(key);
+      if (live.size === 0) this.remote.delete(inst);
+    }
   }
 
   private tick(): void {
