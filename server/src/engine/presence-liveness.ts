@@ -136,7 +136,13 @@ export class PresenceLiveness {
     if (typeof inst !== 'string' || inst === this.instanceId) return;
     const key = `${presence.ch}\n${presence.id}`;
     let live = this.remote.get(inst);
-    if (presence.p === null) return void live?.delete(key);
+    if (presence.p === null) {
+      // An older withdrawal arriving late (from a connection closed after its client reconnected and showed itself
+      // again) leaves the newer presence tracked: it is still there, and must be cleared if its instance dies.
+      const known = live?.get(key);
+      if (known && (presence.pv ?? 0) >= (known.pv ?? 0)) live?.delete(key);
+      return;
+    }
     if (!live) this.remote.set(inst, (live = new Map()));
     live.set(key, presence);
     if (!this.lastSeen.has(inst)) this.heard(inst, Date.now());

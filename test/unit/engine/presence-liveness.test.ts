@@ -52,3 +52,47 @@ describe('PresenceLiveness', () => {
     expect(t.liveness.size).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('PresenceLiveness when an instance goes silent', () => {
+  it('clears a presence whose older withdrawal arrived after it (a reconnect that beat the old socket’s close)', async () => {
+    const emitted: Array<{ channel: string; data: { id?: string; p?: unknown } }> = [];
+    let heartbeat: ((data: unknown) => void) | undefined;
+    const streams: Record<string, unknown> = { '$presence.notes.a': {} };
+    const pubsub = {
+      streams,
+      _emit: (channel: string, data: unknown) => void emitted.push({ channel, data: data as { id?: string; p?: unknown } }),
+      // Every heartbeat (ours) comes straight back: this instance's pub/sub is fine.
+      publish: (_channels: string[], data: unknown) => heartbeat?.(data),
+      subscribe: (_channel: string, cb: (err: null, stream: unknown) => void) => cb(null, {
+        on: (_event: string, listener: (data: unknown) => void) => void (heartbeat = listener),
+        destroy: () => undefined,
+      }),
+    };
+    const liveness = new PresenceLiveness({ pubsub } as unknown as ShareDB, 20, 100);
+    liveness.start();
+    const presence = (p: unknown, pv: number) => pubsub._emit('$presence.notes.a',
+      { a: 'p', ch: 'notes.a', id: 'ann', src: 'ann-conn', p, pv, c: 'notes', d: 'a', v: 1, inst: 'other-instance' });
+    try {
+      // Ann's client reconnected to the other instance and showed herself again (pv 5) before that instance noticed
+      // her old socket was gone and withdrew what it had shown (pv 4, older: ShareDB's clients ignore it).
+      presence({ index: 1 }, 5);
+      presence(null, 4);
+      emitted.length = 0;
+      // The other instance dies: no heartbeat from it ever (it never sent one here), so it is silent from now on.
+      const cleared = await waitForClear(emitted);
+      expect(cleared).toMatchObject({ channel: '$presence.notes.a', data: { id: 'ann', p: null } });
+    } finally {
+      liveness.stop();
+    }
+  });
+});
+
+async function waitForClear(emitted: Array<{ channel: string; data: { id?: string; p?: unknown } }>): Promise<unknown> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const found = emitted.find((e) => e.data.id === 'ann' && e.data.p === null);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return undefined;
+}
