@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS } from '@concord/shared';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { openRaw, type Message, type RawSocket } from '../transport/raw-socket.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { call, connectStock, create } from '../../helpers/stock-client.js';
 
 const LIMIT = DEFAULT_LIMITS.maxSubscriptions;
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -64,3 +65,46 @@ describe('presence a connection holds', () => {
     expect(fresh?.['error']).toBeUndefined();
   }, 60_000);
 });
+
+describe('presence subscriptions and the presence rate', () => {
+  it('each new presence subscription counts as a presence request: everyone on the channel sends theirs again', async () => {
+    const server = await startTestServer(); // presence at the default rate
+    cleanup.push(() => server.close());
+    // Ann shows her cursor and answers every request for it, as every client does.
+    const ann = await connectStock(server.wsUrl);
+    cleanup.push(() => ann.close());
+    await create(ann.connection.get('notes', 'room'), 'hello', 'text-unicode');
+    const annPresence = ann.connection.getDocPresence('notes', 'room');
+    await call((cb) => annPresence.subscribe(cb));
+    await call((cb) => annPresence.create('ann-cursor').submit({ index: 1, length: 0 }, cb));
+    let resent = 0;
+    ann.connection.on('send', (message: { a?: string }) => void (message.a === 'p' && resent++));
+
+    // Mallory subscribes and unsubscribes over and over: each subscription asks everyone on the channel again.
+    const raw = await openRaw(server.wsUrl);
+    cleanup.push(() => raw.socket.terminate());
+    const rounds = 3 * DEFAULT_LIMITS.presencePerSec;
+    const started = Date.now();
+    for (let i = 0; i < rounds; i++) {
+      for (const [a, seq] of [['ps', 2 * i + 1], ['pu', 2 * i + 2]] as const) {
+        const replied = new Promise<void>((resolve) => {
+          const onMessage = (data: Buffer): void => {
+            const m = JSON.parse(data.toString()) as Message;
+            if (m['a'] !== a || m['seq'] !== seq) return;
+            raw.socket.off('message', onMessage);
+            resolve();
+          };
+          raw.socket.on('message', onMessage);
+        });
+        raw.send(JSON.stringify({ a, ch: 'notes.room', seq }));
+        await replied;
+      }
+    }
+    const elapsed = Date.now() - started;
+    await waitFor('Ann’s answers', () => resent >= rounds, 10_000).catch(() => undefined);
+    console.log(`[presence-limits] ${rounds} presence subscriptions took ${elapsed} ms; Ann sent her presence ${resent} times`);
+    // As many presence requests as presencePerSec allows: one second of burst, then the rate.
+    expect(elapsed).toBeGreaterThan(1500);
+  }, 60_000);
+});
+
