@@ -45,6 +45,10 @@ function refuse(message: string): never {
  */
 export function admitPresence(presence: PresenceMessage, principal: Principal, authorizer: Authorizer): Promise<void> | void {
   const [collection, id] = splitPresenceChannel(presence.ch);
+  // Permission is decided on the channel's document: the document the presence names must be that one.
+  if ((presence.c !== undefined || presence.d !== undefined) && `${presence.c}.${presence.d}` !== presence.ch) {
+    refuse('presence must name the document of its channel');
+  }
   checkPresenceValue(presence.p);
   if (presence.p === null) return;
   return onDecision(authorizer.authorize({ principal, action: 'presence', collection, id }), (allowed) => {

@@ -108,3 +108,17 @@ describe('presence subscriptions and the presence rate', () => {
   }, 60_000);
 });
 
+
+describe('a presence naming another document than its channel', () => {
+  // Permission is decided on the channel's document; the document (c, d) is what the server reads for the presence
+  // (its version, the ops to transform it by) and what a withdrawal is answered with to the channel's subscribers,
+  // stamped with that document's version. A withdrawal needs no permission at all.
+  for (const p of [{ index: 0 }, null]) {
+    it(`is refused (${p === null ? 'a withdrawal' : 'a cursor'})`, async () => {
+      const { raw } = await open();
+      const [reply] = await exchange(raw, [{ a: 'p', ch: 'notes.public', id: 'x', pv: 0, p, c: 'notes', d: 'secret', v: 0 }],
+        (m) => m['a'] === 'p');
+      expect(errorOf(reply)).toBe('ERR_BAD_REQUEST');
+    });
+  }
+});
