@@ -71,6 +71,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     } : {}),
   });
   onResubscribed = () => {
+    collab.engine.liveness.resync();
     collab.engine.gaps.replay().then(
       (delivered) => logger.info({ delivered }, 'redis pub/sub back: re-delivered ops missed during the outage'),
       (err: unknown) => logger.error({ err }, 'could not re-deliver ops missed during the pub/sub outage'));

@@ -26,6 +26,7 @@ import { DuplicateOpFilter } from './duplicate-ops.js';
 import { checkStaleness, DEFAULT_MAX_VERSIONS_BEHIND, noteCommitted, submitFinished } from './staleness.js';
 import { engineDb } from './engine-db.js';
 import { PresenceLiveness } from './presence-liveness.js';
+import { withdrawPresenceOnClose } from './presence-on-close.js';
 import { WithdrawalEcho } from './withdrawal-echo.js';
 import { checkQuery } from '../policy/query-policy.js';
 import { admitPresence } from '../policy/presence-policy.js';
@@ -90,7 +91,8 @@ export class Engine {
   readonly gaps: GapRecovery;
   /** Op-log retention, when configured: `sweep()` / `prune(collection, id)` on demand. */
   readonly retention: Retention | undefined;
-  private readonly liveness: PresenceLiveness;
+  /** Presence of the other instances; `resync()` after the pub/sub reconnects. */
+  readonly liveness: PresenceLiveness;
   private readonly withdrawals: WithdrawalEcho;
   private readonly ids: ConnectionIds;
   private readonly docQueue = new DocQueue();
@@ -306,6 +308,7 @@ export class Engine {
       // The id a fresh connection gets in its handshake reply, and the src of its ops.
       (agent as { clientId: string }).clientId = this.ids.issue(session.principal.sub);
       this.duplicateOps.install(agent);
+      withdrawPresenceOnClose(agent);
     });
     useSync(backend, 'receive', ({ agent, data }) => {
       try {

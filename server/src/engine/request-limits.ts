@@ -5,9 +5,16 @@ import type { EngineLimits } from './engine.js';
 interface AgentSubscriptions {
   subscribedDocs: Record<string, Record<string, unknown>>;
   subscribedQueries: Record<string, unknown>;
+  subscribedPresences: Record<string, unknown>;
+  /** The latest presence this connection sent, per channel and presence id (null once withdrawn). */
+  presenceRequests: Record<string, Record<string, { p?: unknown } | undefined> | undefined>;
 }
 
-/** Bounds what one message may ask for: bulk sizes and the subscriptions one connection holds. */
+/**
+ * Bounds what one message may ask for: bulk sizes and the subscriptions one connection holds. Presence counts among
+ * these: each presence subscription is a pub/sub stream, and each value shown is kept by the server and by every
+ * subscriber until withdrawn. Updating or withdrawing a value already shown always passes.
+ */
 export function checkRequestSize(agent: EngineAgent, data: Record<string, unknown>, limits: EngineLimits): void {
   const action = data['a'];
   if (action === 'bf' || action === 'bs' || action === 'bu') {
@@ -17,14 +24,29 @@ export function checkRequestSize(agent: EngineAgent, data: Record<string, unknow
       throw new ConcordError('ERR_BAD_REQUEST', `a bulk request may name at most ${limits.maxBulkSize} documents`);
     }
   }
-  if (action === 's' || action === 'bs' || action === 'qs') {
-    const { subscribedDocs, subscribedQueries } = agent as unknown as AgentSubscriptions;
-    let count = Object.keys(subscribedQueries).length;
-    for (const docs of Object.values(subscribedDocs)) count += Object.keys(docs).length;
-    if (count >= limits.maxSubscriptions) {
+  if (action === 's' || action === 'bs' || action === 'qs' || action === 'ps' || (action === 'p' && showsAnew(agent, data))) {
+    if (held(agent as unknown as AgentSubscriptions) >= limits.maxSubscriptions) {
       throw new ConcordError('ERR_BAD_REQUEST', `a connection may hold at most ${limits.maxSubscriptions} subscriptions`);
     }
   }
+}
+
+/** A presence message that shows a value under a channel and presence id that show none now. */
+function showsAnew(agent: EngineAgent, data: Record<string, unknown>): boolean {
+  if (data['p'] === null || typeof data['ch'] !== 'string' || typeof data['id'] !== 'string') return false;
+  const shown = (agent as unknown as AgentSubscriptions).presenceRequests[data['ch']];
+  const current = shown && Object.prototype.hasOwnProperty.call(shown, data['id']) ? shown[data['id']] : undefined;
+  return current?.p == null;
+}
+
+/** Subscriptions to documents, queries and presence channels, and presence values shown. */
+function held(agent: AgentSubscriptions): number {
+  let count = Object.keys(agent.subscribedQueries).length + Object.keys(agent.subscribedPresences).length;
+  for (const docs of Object.values(agent.subscribedDocs)) count += Object.keys(docs).length;
+  for (const values of Object.values(agent.presenceRequests)) {
+    for (const value of Object.values(values ?? {})) if (value?.p != null) count++;
+  }
+  return count;
 }
 
 const PRESENCE_ACTIONS: ReadonlySet<unknown> = new Set(['p', 'ps', 'pu', 'pr']);

@@ -39,17 +39,23 @@ function refuse(message: string): never {
 
 /**
  * Admits presence a client sends: a well-formed value, `presence` permission on the document, and the sender
- * stamped as the server knows it (`user`), so that a client cannot speak as someone else.
+ * stamped as the server knows it (`user`), so that a client cannot speak as someone else. A withdrawal (null) shows
+ * nothing and needs no permission: refused to someone whose access was revoked after he showed himself (his own
+ * clear, or the one ShareDB sends for him when his connection ends), it left his cursor on everyone's screen.
  */
 export function admitPresence(presence: PresenceMessage, principal: Principal, authorizer: Authorizer): Promise<void> | void {
   const [collection, id] = splitPresenceChannel(presence.ch);
+  // Permission is decided on the channel's document: the document the presence names must be that one.
+  if ((presence.c !== undefined || presence.d !== undefined) && `${presence.c}.${presence.d}` !== presence.ch) {
+    refuse('presence must name the document of its channel');
+  }
   checkPresenceValue(presence.p);
+  if (presence.p === null) return;
   return onDecision(authorizer.authorize({ principal, action: 'presence', collection, id }), (allowed) => {
     if (!allowed) throw new ConcordError('ERR_FORBIDDEN', 'presence not allowed');
-    if (presence.p !== null) { // checkPresenceValue admitted only an object or null
-      const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
-      presence.p = { ...(presence.p as Record<string, unknown>), user };
-    }
+    // checkPresenceValue admitted only an object here
+    const user = principal.name === undefined ? { sub: principal.sub } : { sub: principal.sub, name: principal.name };
+    presence.p = { ...(presence.p as Record<string, unknown>), user };
   });
 }
 

@@ -53,7 +53,9 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   // keeping it from starting; the clients retry until it is back.
   for (const c of [client, observer]) c.connect().catch((err: Error) => options.onError?.(err));
   const pubsub = new RedisPubSub({ client, observer });
+  receiveSafely(pubsub, observer, (err) => options.onError?.(err));
   let closing: Promise<void> | undefined;
+  retryFailedPublishes(pubsub, () => closing !== undefined);
   return {
     kind: 'redis',
     pubsub,
@@ -78,5 +80,67 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
       })();
       return closing;
     },
+  };
+}
+
+/** Attempts at a publish whose connection dropped while it was in flight. */
+const PUBLISH_ATTEMPTS = 3;
+
+interface Publishing {
+  _publish(channels: string[], data: unknown, callback: (err?: Error) => void): void;
+}
+
+/**
+ * A publish in flight when the publisher's connection drops fails, and ShareDB publishes a committed op only once
+ * (the submitter is acknowledged either way). Every subscriber, on this instance too, gets it only through Redis,
+ * and the subscriber connections, still up, give nobody a reason to re-read: on a document that gets no further op,
+ * every subscriber would keep the old version for good. So a failed publish is sent again (node-redis holds it until
+ * the connection is back). Should the first one have reached Redis after all, subscribers get the message twice,
+ * which ShareDB's clients ignore (an op at a version they have, the same presence version).
+ */
+function retryFailedPublishes(pubsub: ShareDB.PubSub, closing: () => boolean): void {
+  const target = pubsub as unknown as Publishing;
+  const publish = target._publish.bind(target);
+  target._publish = (channels, data, callback) => {
+    let attempts = 0;
+    const attempt = (): void => publish(channels, data, (err) => {
+      if (err && !closing() && ++attempts < PUBLISH_ATTEMPTS) return attempt();
+      callback(err);
+    });
+    attempt();
+  };
+}
+
+interface Subscribing {
+  _emit(channel: string, data: unknown): void;
+  _subscribe(channel: string, callback: (err?: Error) => void): void;
+}
+
+/**
+ * sharedb-redis-pubsub parses and hands on each message inside node-redis's socket reader, where an exception (a
+ * message that is not JSON, or JSON null, which the subscribers then trip over) makes node-redis reset its reply
+ * decoder and with it the connection's pub/sub mode: the subscriber stays connected but delivers nothing more, for
+ * good. Here a message that is not a JSON object (another app on the same Redis, another version) is dropped, and
+ * an exception while handing one on is reported; either way the next message is delivered.
+ */
+function receiveSafely(pubsub: ShareDB.PubSub, observer: RedisClient, report: (err: Error) => void): void {
+  const target = pubsub as unknown as Subscribing;
+  target._subscribe = (channel, callback) => {
+    observer.subscribe(channel, (message: string) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(message);
+      } catch {
+        data = undefined;
+      }
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+        return report(new Error(`dropped a pub/sub message on ${channel} that is not a JSON object`));
+      }
+      try {
+        target._emit(channel, data);
+      } catch (err) {
+        report(err instanceof Error ? err : new Error(String(err)));
+      }
+    }).then(() => callback(), callback);
   };
 }

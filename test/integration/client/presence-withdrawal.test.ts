@@ -79,3 +79,56 @@ describe('a presence withdrawal older than the receiver’s document', () => {
     expect(bob.doc.data).toEqual({ ops: [{ insert: 'hYello\n' }] });
   });
 });
+
+describe('the presence of a sender that does not subscribe to presence', () => {
+  // ShareDB withdraws a connection's presence when its presence subscription ends (which a closing connection
+  // ends): a sender that shows itself without subscribing, or that unsubscribed and then moved, has none to end.
+  for (const how of ['never subscribed', 'unsubscribed, then moved'] as const) {
+    it(`is withdrawn when its connection ends (${how})`, async () => {
+      const server = await startTestServer();
+      cleanup.push(() => server.close());
+      const id = `unsubscribed-${how.replace(/\W+/g, '-')}`;
+      const bob = await side(server, id, true);
+      const ann = await connectStock(server.wsUrl);
+      cleanup.push(() => ann.close());
+      await subscribe(ann.connection.get('notes', id));
+      const annPresence = ann.connection.getDocPresence('notes', id);
+      if (how !== 'never subscribed') await call((cb) => annPresence.subscribe(cb));
+      const annLocal = annPresence.create('ann-cursor');
+      await call((cb) => annLocal.submit({ index: 1, length: 0 }, cb));
+      await waitFor('Ann at Bob', () => bob.presence.remotePresences['ann-cursor'] !== undefined);
+      if (how !== 'never subscribed') {
+        await call((cb) => annPresence.unsubscribe(cb));
+        await call((cb) => annLocal.submit({ index: 2, length: 0 }, cb));
+        await waitFor('Ann moved at Bob', () => (bob.presence.remotePresences['ann-cursor'] as { index?: number } | undefined)?.index === 2);
+      }
+
+      ann.socket.terminate();
+      await waitFor('Ann withdrawn at Bob', () => bob.presence.remotePresences['ann-cursor'] === undefined, 5000);
+    });
+  }
+});
+
+describe('presence on its way when the sender’s connection ends', () => {
+  it('is withdrawn after it is shown', async () => {
+    const server = await startTestServer();
+    cleanup.push(() => server.close());
+    const id = `in-flight-${Date.now()}`;
+    const bob = await side(server, id, true);
+    const ann = await side(server, id, false);
+    const shown: unknown[] = [];
+    bob.presence.on('receive', (presenceId: string, value: unknown) => presenceId === 'ann-cursor' && value !== null && shown.push(value));
+    // Admitting presence takes a while (an asynchronous authorizer, say); Ann's tab closes meanwhile.
+    let arrived = false;
+    server.collab.backend.use('receivePresence', (_context, next) => {
+      arrived = true;
+      setTimeout(next, 200);
+    });
+    ann.presence.create('ann-cursor').submit({ index: 1, length: 0 }, () => undefined);
+    await waitFor('Ann’s presence at the server', () => arrived);
+    ann.client.socket.terminate();
+
+    await waitFor('Ann shown at Bob (published after her connection closed)', () => shown.length > 0, 5000);
+    await waitFor('Ann withdrawn at Bob', () => bob.presence.remotePresences['ann-cursor'] === undefined, 5000);
+  });
+});

@@ -112,8 +112,9 @@ export class RateGate {
 
 function kindOf(message: Record<string, unknown>): MessageKind {
   if (message['a'] === 'op') return 'op';
-  // A presence request ('pr') makes every other subscriber of the channel send its presence again: it counts as
-  // presence, or one client could make a whole document's clients flood each other.
-  if (message['a'] === 'p' || message['a'] === 'pr') return 'presence';
+  // A presence request ('pr') makes every other subscriber of the channel send its presence again, and so does a
+  // presence subscription ('ps': the server asks on the subscriber's behalf): they count as presence, or one client
+  // could make a whole document's clients flood each other.
+  if (message['a'] === 'p' || message['a'] === 'pr' || message['a'] === 'ps') return 'presence';
   return 'other';
 }
