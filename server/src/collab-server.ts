@@ -120,6 +120,14 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     onError: (err) => logger.error({ err }, 'sharedb error'),
     ...(options.retention ? { retention: options.retention } : {}),
   });
+  // A pub/sub that delivers at most once (Redis) lost what was published while its subscriber was away: the ops
+  // missed are delivered from storage, and the presence shown is asked for again (see GapRecovery, PresenceLiveness).
+  options.pubsub?.onResubscribed?.(() => {
+    engine.liveness.resync();
+    engine.gaps.replay().then(
+      (delivered) => logger.info({ delivered }, 'pub/sub back: re-delivered ops missed during the outage'),
+      (err: unknown) => logger.error({ err }, 'could not re-deliver ops missed during the pub/sub outage'));
+  });
   installAccessEnforcement(engine.backend, authorization);
   installQuotas(engine.backend, engine.storage.access, options.quotas ?? {});
   // One line per rejection: who, where, at which version, why. Never the op or document content.

@@ -39,11 +39,9 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger = createLogger({ level: config.logLevel })): Promise<RunningServer> {
   for (const warning of config.warnings) logger.warn(warning);
   const storage = createStorage(config, logger);
-  let onResubscribed = (): void => undefined;
   const pubsub = config.redisUrl ? createRedisPubSub({
     url: config.redisUrl,
     onError: throttled(15_000, (err: Error) => logger.warn({ err: err.message }, 'redis pub/sub error; reconnecting')),
-    onResubscribed: () => onResubscribed(),
   }) : undefined;
   const collab = createCollabServer({
     pubsub,
@@ -70,12 +68,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       metrics: { token: config.metricsToken, collections: configuredCollections(config) },
     } : {}),
   });
-  onResubscribed = () => {
-    collab.engine.liveness.resync();
-    collab.engine.gaps.replay().then(
-      (delivered) => logger.info({ delivered }, 'redis pub/sub back: re-delivered ops missed during the outage'),
-      (err: unknown) => logger.error({ err }, 'could not re-deliver ops missed during the pub/sub outage'));
-  };
   const app = express();
   app.disable('x-powered-by');
   app.use(collab.router);

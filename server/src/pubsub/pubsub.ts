@@ -11,6 +11,11 @@ export interface PubSubAdapter {
   ping(): Promise<void>;
   /** Closes every handle. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Registers `listener` for each return of the subscriber after a loss, when what was published meanwhile is gone
+   * (a pub/sub that delivers at most once, like Redis). createCollabServer registers the engine's recovery here.
+   */
+  onResubscribed?(listener: () => void): void;
 }
 
 /**

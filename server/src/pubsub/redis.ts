@@ -3,7 +3,7 @@
  * 'error' listeners (the adapter's own have none, and an unhandled Redis error ends a Node process) and reconnect
  * by themselves with capped backoff. Redis pub/sub delivers at most once, so whatever was published while this
  * instance's subscriber was disconnected is lost to it: `onResubscribed` fires after each reconnect so the engine
- * can re-read its subscribed documents and deliver what it missed.
+ * can re-read its subscribed documents and deliver what it missed (createCollabServer registers that itself).
  */
 import { createRequire } from 'node:module';
 import type { createClient } from 'redis';
@@ -15,7 +15,7 @@ export interface RedisPubSubOptions {
   url: string;
   /** Called with connection errors (each is survivable; the clients reconnect). */
   onError?: (err: Error) => void;
-  /** Called when the subscriber connection is back after a loss. */
+  /** Called when the subscriber connection is back after a loss (besides the adapter's `onResubscribed` listeners). */
   onResubscribed?: () => void;
   /** Upper bound of the reconnect backoff. Default 2000 ms. */
   maxReconnectDelayMs?: number;
@@ -40,6 +40,8 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   };
   const client = make();
   const observer = make();
+  const resubscribed = new Set<() => void>();
+  if (options.onResubscribed) resubscribed.add(options.onResubscribed);
   let lostObserver = false;
   observer.on('end', () => (lostObserver = true));
   observer.on('reconnecting', () => (lostObserver = true));
@@ -47,7 +49,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
     if (!lostObserver) return;
     lostObserver = false;
     // node-redis resubscribes its channels on reconnect; what was published meanwhile is gone.
-    options.onResubscribed?.();
+    for (const listener of resubscribed) listener();
   });
   // Connected in the background: a Redis that is down at start degrades this instance (/readyz) instead of
   // keeping it from starting; the clients retry until it is back.
@@ -59,6 +61,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSubAdapter & 
   return {
     kind: 'redis',
     pubsub,
+    onResubscribed: (listener) => void resubscribed.add(listener),
     get connected() {
       return client.isReady && observer.isReady;
     },
