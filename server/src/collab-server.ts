@@ -29,6 +29,7 @@ import { Metrics } from './observability/metrics.js';
 import { LiveStatus } from './observability/live-status.js';
 import { createValidator } from './policy/validate/create-validator.js';
 import { adminRouter } from './transport/http/admin-router.js';
+import { restErrorHandler } from './transport/http/rest-errors.js';
 
 export interface CollabServerOptions {
   /** Authentication: `"none"` runs open (every connection is the anonymous principal), explicitly. */
@@ -167,6 +168,9 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   if (metrics) router.use(metricsRouter(metrics, options.metrics?.token));
   const liveStatus = options.admin ? new LiveStatus(engine, connectionStats) : undefined;
   if (liveStatus) router.use(adminRouter(engine, liveStatus, origins, trustProxy));
+  // A failure behind /metrics or /admin/status (the authorizer, the metrics) answers like /api, not with Express's
+  // HTML page. Only on those paths: a host app's own errors passing through the router are left to the host.
+  router.use(['/metrics', '/admin/status'], restErrorHandler(logger));
   return {
     backend: engine.backend,
     engine,

@@ -48,6 +48,24 @@ describe('/admin', () => {
     }
   });
 
+  it('answers a failure behind /admin/status and /metrics in the JSON error format, not an HTML page', async () => {
+    const failing = await startTestServer({
+      auth: createJwtAuthenticator({ secret: SECRET }), admin: true, metrics: {},
+      authorizer: { authorize: ({ action }) => (action === 'admin' ? Promise.reject(new Error('policy service down')) : true) },
+    });
+    try {
+      const admin = await sign('root', ['admin']);
+      const status = await fetch(`${failing.httpUrl}/admin/status`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(status.status).toBe(500);
+      expect(status.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(((await status.json()) as { error: { code: string } }).error.code).toBe('ERR_INTERNAL');
+      // The process carries on: /metrics still answers.
+      expect((await fetch(`${failing.httpUrl}/metrics`)).status).toBe(200);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('serves the page, and live status only to the admin role', async () => {
     server = await startTestServer({ auth: createJwtAuthenticator({ secret: SECRET }), admin: true });
     const page = await fetch(`${server.httpUrl}/admin`);
